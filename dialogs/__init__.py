@@ -1,0 +1,1 @@
+"""The coach: conversations, triage, advice and parsing, free of any platform or storage library."""

@@ -1,0 +1,124 @@
+"""The neutral message types that sit between platform adapters and the coach.
+
+Adapters turn a platform update into an `Incoming`, hand it to the engine and
+draw the `Reply` objects it returns. Nothing here knows about Telegram, Discord
+or the terminal.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+
+MAX_PAYLOAD_BYTES = 64  # Telegram's callback_data cap
+MAX_BUTTONS_PER_ROW = 5  # Discord's action-row cap
+MAX_BUTTONS_PER_REPLY = 25  # Discord's per-message cap
+MAX_TEXT_CHARS = 1000  # longer messages are refused with a short note
+
+
+class ChatKind(str, Enum):
+    PRIVATE = "private"
+    GROUP = "group"
+
+
+class Visibility(str, Enum):
+    ANYWHERE = "anywhere"  # may be shown in a group channel
+    PRIVATE = "private"  # must only reach the runner (pain, triage, advice)
+
+
+@dataclass(frozen=True)
+class Address:
+    """Where a message came from and where its replies go."""
+
+    platform: str
+    chat_id: str
+    user_id: str
+    chat_kind: ChatKind = ChatKind.PRIVATE
+
+    @property
+    def runner_key(self) -> tuple[str, str]:
+        """Identifies the runner: one per platform account."""
+        return (self.platform, self.user_id)
+
+    @property
+    def is_group(self) -> bool:
+        return self.chat_kind is ChatKind.GROUP
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """A file the runner sent: its name, size and a way to read it."""
+
+    filename: str
+    size: int
+    content: bytes | None = None
+
+
+@dataclass(frozen=True)
+class Incoming:
+    """One thing the runner did: typed text, a command, or a button press."""
+
+    address: Address
+    text: str = ""
+    command: str | None = None
+    args: str = ""
+    payload: str | None = None
+    attachment: Attachment | None = None
+    kind: str = "text"  # text | command | button | attachment | unsupported
+
+    @classmethod
+    def from_text(cls, address: Address, text: str) -> "Incoming":
+        """Builds an Incoming from raw typed text, splitting out a /command."""
+        stripped = text.strip()
+        if stripped.startswith("/") and len(stripped) > 1:
+            head, _, rest = stripped[1:].partition(" ")
+            name = head.split("@", 1)[0].lower()
+            return cls(address=address, text=stripped, command=name, args=rest.strip(), kind="command")
+        return cls(address=address, text=text, kind="text")
+
+    @classmethod
+    def button(cls, address: Address, payload: str) -> "Incoming":
+        return cls(address=address, payload=payload, kind="button")
+
+
+@dataclass(frozen=True)
+class Button:
+    label: str
+    payload: str
+
+    def __post_init__(self) -> None:
+        if len(self.payload.encode("utf-8")) > MAX_PAYLOAD_BYTES:
+            raise ValueError(f"button payload over {MAX_PAYLOAD_BYTES} bytes: {self.payload!r}")
+        if not self.label:
+            raise ValueError("button label is empty")
+
+
+@dataclass(frozen=True)
+class Reply:
+    """One message the coach sends back."""
+
+    text: str
+    buttons: tuple[tuple[Button, ...], ...] = ()
+    visibility: Visibility = Visibility.PRIVATE
+    image: bytes | None = None
+    document: tuple[str, bytes] | None = None  # (filename, content)
+    kind: str = "message"  # message | emergency | advice | question
+
+    def __post_init__(self) -> None:
+        total = 0
+        for row in self.buttons:
+            if len(row) > MAX_BUTTONS_PER_ROW:
+                raise ValueError(f"a button row holds at most {MAX_BUTTONS_PER_ROW} buttons")
+            total += len(row)
+        if total > MAX_BUTTONS_PER_REPLY:
+            raise ValueError(f"a reply holds at most {MAX_BUTTONS_PER_REPLY} buttons")
+
+    @property
+    def flat_buttons(self) -> list[Button]:
+        return [b for row in self.buttons for b in row]
+
+
+def rows(buttons: list[Button], per_row: int = 3) -> tuple[tuple[Button, ...], ...]:
+    """Lays buttons out in rows of at most `per_row`."""
+    per_row = min(per_row, MAX_BUTTONS_PER_ROW)
+    return tuple(tuple(buttons[i : i + per_row]) for i in range(0, len(buttons), per_row))

@@ -1,0 +1,1 @@
+"""SQLModel tables and the repository that implements dialogs.ports.Store."""

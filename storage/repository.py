@@ -1,0 +1,190 @@
+"""SqlStore: the SQLModel implementation of dialogs.ports.Store."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from sqlalchemy import delete
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, SQLModel, select
+
+from dialogs.messages import Address, ChatKind
+from dialogs.models import Profile, RunRecord
+from dialogs.ports import Change, Conversation, Forget, NewRun, Snapshot
+from storage.tables import ConversationState, PainReport, Run, Runner, TriageRecord, utcnow
+
+logger = logging.getLogger(__name__)
+
+PROFILE_FIELDS = ("name", "timezone", "units", "frequency", "usual_surface", "back_history", "onboarded")
+
+
+def _profile_of(runner: Runner) -> Profile:
+    return Profile(**{f: getattr(runner, f) for f in PROFILE_FIELDS})
+
+
+class SqlStore:
+    """Reads and writes runners, their conversations and runs through SQLModel."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def _runner(self, session: Session, address: Address) -> Runner | None:
+        query = select(Runner).where(Runner.platform == address.platform, Runner.user_id == address.user_id)
+        return session.exec(query).first()
+
+    def _conversation_row(self, session: Session, runner_id: int, chat_id: str) -> ConversationState | None:
+        query = select(ConversationState).where(
+            ConversationState.runner_id == runner_id, ConversationState.chat_id == chat_id
+        )
+        return session.exec(query).first()
+
+    def load(self, address: Address) -> Snapshot:
+        with Session(self.engine) as session:
+            runner = self._runner(session, address)
+            if runner is None:
+                return Snapshot(profile=None, conversation=Conversation())
+            row = self._conversation_row(session, runner.id, address.chat_id)  # type: ignore[arg-type]
+            conversation = (
+                Conversation(state=row.state, data=dict(row.data), question=row.question) if row else Conversation()
+            )
+            return Snapshot(profile=_profile_of(runner), conversation=conversation, active=runner.active)
+
+    def save(self, address: Address, change: Change) -> None:
+        with Session(self.engine) as session, session.begin():
+            runner = self._runner(session, address)
+            if any(isinstance(e, Forget) for e in change.effects):
+                if runner is not None:
+                    self._delete_runner(session, runner.id)  # type: ignore[arg-type]
+                return
+            if runner is None:
+                runner = Runner(platform=address.platform, user_id=address.user_id, chat_id=address.chat_id)
+                session.add(runner)
+                session.flush()
+            if address.chat_kind is ChatKind.PRIVATE:
+                runner.chat_id = address.chat_id
+            runner.active = True
+            if change.profile is not None:
+                for name in PROFILE_FIELDS:
+                    setattr(runner, name, getattr(change.profile, name))
+            runner.updated_at = utcnow()
+            for effect in change.effects:
+                if isinstance(effect, NewRun):
+                    self._add_run(session, runner.id, effect)  # type: ignore[arg-type]
+            row = self._conversation_row(session, runner.id, address.chat_id)  # type: ignore[arg-type]
+            if row is None:
+                row = ConversationState(runner_id=runner.id, chat_id=address.chat_id)  # type: ignore[arg-type]
+                session.add(row)
+            row.state = change.conversation.state
+            row.data = dict(change.conversation.data)
+            row.question = change.conversation.question
+            row.updated_at = utcnow()
+
+    def _add_run(self, session: Session, runner_id: int, effect: NewRun) -> None:
+        c = effect.checkin
+        run = Run(
+            runner_id=runner_id,
+            logged_at=effect.logged_at,
+            distance_km=c.distance_km,
+            duration_min=c.duration_min,
+            surface=c.surface,
+            effort=c.effort,
+            effort_score=c.effort_score,
+        )
+        session.add(run)
+        session.flush()
+        if c.has_pain:
+            session.add(
+                PainReport(
+                    runner_id=runner_id,
+                    run_id=run.id,  # type: ignore[arg-type]
+                    score=c.pain_score,
+                    places=list(c.pain_where),
+                    kinds=list(c.pain_kind),
+                    since_days=c.pain_since_days,
+                    trend=c.pain_trend,
+                    eases_with_warmup=c.eases_with_warmup,
+                    every_run=c.every_run,
+                    signs=list(c.signs),
+                )
+            )
+        session.add(
+            TriageRecord(
+                runner_id=runner_id,
+                run_id=run.id,  # type: ignore[arg-type]
+                tier=effect.result.tier.value,
+                rules=list(effect.result.rules),
+                created_at=effect.logged_at,
+            )
+        )
+
+    def _delete_runner(self, session: Session, runner_id: int) -> None:
+        """Deletes the runner's rows from every table that has a runner_id, then the runner."""
+        for table in reversed(SQLModel.metadata.sorted_tables):
+            if "runner_id" in table.c:
+                session.execute(delete(table).where(table.c.runner_id == runner_id))
+        session.execute(delete(Runner).where(Runner.id == runner_id))  # type: ignore[arg-type]
+        logger.info("runner %s forgotten", runner_id)
+
+    def _runs(self, session: Session, runner_id: int, limit: int | None) -> list[RunRecord]:
+        query = (
+            select(Run, PainReport, TriageRecord)
+            .join(PainReport, PainReport.run_id == Run.id, isouter=True)  # type: ignore[arg-type]
+            .join(TriageRecord, TriageRecord.run_id == Run.id, isouter=True)  # type: ignore[arg-type]
+            .where(Run.runner_id == runner_id)
+            .order_by(Run.logged_at.desc(), Run.id.desc())  # type: ignore[union-attr,attr-defined]
+        )
+        if limit:
+            query = query.limit(limit)
+        records = []
+        for run, pain, tri in session.exec(query).all():
+            records.append(
+                RunRecord(
+                    run_id=run.id,  # type: ignore[arg-type]
+                    logged_at=run.logged_at,
+                    distance_km=run.distance_km,
+                    duration_min=run.duration_min,
+                    surface=run.surface,
+                    effort=run.effort,
+                    pain_score=pain.score if pain else None,
+                    pain_where=tuple(pain.places) if pain else (),
+                    pain_kind=tuple(pain.kinds) if pain else (),
+                    tier=tri.tier if tri else None,
+                    signs=tuple(pain.signs) if pain else (),
+                )
+            )
+        return records
+
+    def recent_runs(self, address: Address, limit: int = 10) -> list[RunRecord]:
+        with Session(self.engine) as session:
+            runner = self._runner(session, address)
+            return self._runs(session, runner.id, limit) if runner else []  # type: ignore[arg-type]
+
+    def export_rows(self, address: Address) -> list[dict[str, Any]]:
+        """Returns one row per run with its pain report and triage, oldest first."""
+        rows = []
+        for r in reversed(self.recent_runs(address, limit=0)):
+            rows.append(
+                {
+                    "logged_at_utc": r.logged_at.isoformat(timespec="minutes"),
+                    "distance_km": r.distance_km,
+                    "duration_min": r.duration_min,
+                    "surface": r.surface,
+                    "effort": r.effort,
+                    "pain_score": r.pain_score,
+                    "pain_where": " ".join(r.pain_where),
+                    "pain_kind": " ".join(r.pain_kind),
+                    "warning_signs": " ".join(r.signs),
+                    "tier": r.tier,
+                }
+            )
+        return rows
+
+    def set_active(self, platform: str, user_id: str, active: bool) -> None:
+        """Marks a runner reachable or not (e.g. after the platform says they blocked us)."""
+        with Session(self.engine) as session, session.begin():
+            runner = session.exec(
+                select(Runner).where(Runner.platform == platform, Runner.user_id == user_id)
+            ).first()
+            if runner is not None:
+                runner.active = active

@@ -1,0 +1,86 @@
+"""The database tables. All times are stored in UTC.
+
+Every table that holds something about a runner has a `runner_id` column, so
+/forget can delete a runner from all of them without a list to keep in sync.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any
+
+from sqlalchemy import JSON, Column, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class Runner(SQLModel, table=True):
+    """One platform account (the terminal counts as a platform)."""
+
+    __table_args__ = (UniqueConstraint("platform", "user_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    platform: str = Field(index=True)
+    user_id: str
+    chat_id: str  # where private messages reach this runner
+    name: str | None = None
+    timezone: str = "UTC"
+    units: str = "km"
+    frequency: str | None = None
+    usual_surface: str | None = None
+    back_history: str | None = None
+    onboarded: bool = False
+    active: bool = True  # False once the platform says the runner blocked us
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class ConversationState(SQLModel, table=True):
+    """Where a runner is in a conversation, per chat (aiogram's storage key)."""
+
+    __table_args__ = (UniqueConstraint("runner_id", "chat_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    runner_id: int = Field(foreign_key="runner.id", index=True)
+    chat_id: str
+    state: str = "idle"
+    data: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    question: int = 0
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class Run(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    runner_id: int = Field(foreign_key="runner.id", index=True)
+    logged_at: datetime = Field(default_factory=utcnow, index=True)
+    distance_km: float | None = None
+    duration_min: float | None = None
+    surface: str | None = None
+    effort: str | None = None
+    effort_score: int | None = None
+
+
+class PainReport(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    runner_id: int = Field(foreign_key="runner.id", index=True)
+    run_id: int = Field(foreign_key="run.id", index=True)
+    score: int | None = None
+    places: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    kinds: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    since_days: int | None = None
+    trend: str | None = None
+    eases_with_warmup: bool | None = None
+    every_run: bool | None = None
+    signs: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+
+
+class TriageRecord(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    runner_id: int = Field(foreign_key="runner.id", index=True)
+    run_id: int = Field(foreign_key="run.id", index=True)
+    tier: str
+    rules: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow)
