@@ -65,6 +65,7 @@ class Incoming:
     payload: str | None = None
     attachment: Attachment | None = None
     kind: str = "text"  # text | command | button | attachment | unsupported
+    is_admin: bool = False  # the adapter checked the sender administers this group
 
     @classmethod
     def from_text(cls, address: Address, text: str) -> "Incoming":

@@ -57,6 +57,45 @@ class Change:
     effects: list[NewRun | Forget] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class ClubRunInfo:
+    run_id: int
+    weekday: int  # 0 = Monday
+    time: str  # "HH:MM" in the club's time zone
+    place: str = ""
+
+
+@dataclass(frozen=True)
+class PlanInfo:
+    """A runner's reminder settings; times are local wall-clock "HH:MM"."""
+
+    slots: tuple[tuple[int, str], ...] = ()  # (weekday 0 = Monday, "HH:MM") of planned runs
+    lead_min: int = 30  # warm-up reminder this long before each planned run
+    after_min: int = 120  # after-run prompt this long after the planned start
+    daily: str | None = None  # daily check-in time, off by default
+    quiet_start: str = "22:00"
+    quiet_end: str = "07:00"  # quiet_start == quiet_end: no quiet hours
+    paused: bool = False
+
+
+@dataclass(frozen=True)
+class ScheduledInfo:
+    """One pending reminder as /reminders shows it."""
+
+    reminder_id: int
+    kind: str
+    due_at: datetime  # UTC
+
+
+@dataclass(frozen=True)
+class FollowupInfo:
+    """A follow-up reminder the pressing runner owns."""
+
+    reminder_id: int
+    stage: int  # 1: the day after pain, 2: two days later; 0: the one gentle check after an emergency
+    answer: str | None  # better | same | worse once answered
+
+
 class Store(Protocol):
     def load(self, address: Address) -> Snapshot: ...
 
@@ -65,3 +104,33 @@ class Store(Protocol):
     def recent_runs(self, address: Address, limit: int = 10) -> list[RunRecord]: ...
 
     def export_rows(self, address: Address) -> list[dict[str, Any]]: ...
+
+    def club_runs(self, platform: str, chat_id: str) -> list[ClubRunInfo]: ...
+
+    def club_timezone(self, platform: str, chat_id: str) -> str: ...
+
+    def set_club_timezone(self, platform: str, chat_id: str, zone: str) -> None: ...
+
+    def add_club_run(self, platform: str, chat_id: str, run: ClubRunInfo) -> None: ...
+
+    def remove_club_run(self, platform: str, chat_id: str, run_id: int) -> None: ...
+
+    def plan(self, address: Address) -> PlanInfo | None: ...
+
+    def set_plan(self, address: Address, plan: PlanInfo, now: datetime) -> None:
+        """Stores the plan and replaces the runner's pending plan reminders."""
+        ...
+
+    def scheduled(self, address: Address, now: datetime, limit: int = 10) -> list[ScheduledInfo]: ...
+
+    def followup(self, address: Address, reminder_id: int) -> FollowupInfo | None:
+        """Returns the follow-up if it belongs to this runner, else None."""
+        ...
+
+    def answer_followup(self, address: Address, reminder_id: int, answer: str, next_due: datetime | None) -> bool:
+        """Records the answer once (False if already answered) and schedules the next stage."""
+        ...
+
+    def snooze(self, address: Address, reminder_id: int, due: datetime) -> bool:
+        """Sends the runner's own reminder again at `due`; False if it is not theirs."""
+        ...

@@ -11,8 +11,9 @@ from sqlmodel import Session, SQLModel, select
 
 from dialogs.messages import Address, ChatKind
 from dialogs.models import Profile, RunRecord
-from dialogs.ports import Change, Conversation, Forget, NewRun, Snapshot
-from storage.tables import ConversationState, PainReport, Run, Runner, TriageRecord, utcnow
+from dialogs.ports import Change, ClubRunInfo, Conversation, Forget, NewRun, Snapshot
+from storage import reminders
+from storage.tables import Club, ClubRun, ConversationState, PainReport, Run, Runner, TriageRecord, utcnow
 
 logger = logging.getLogger(__name__)
 
@@ -23,7 +24,7 @@ def _profile_of(runner: Runner) -> Profile:
     return Profile(**{f: getattr(runner, f) for f in PROFILE_FIELDS})
 
 
-class SqlStore:
+class SqlStore(reminders.ReminderStore):
     """Reads and writes runners, their conversations and runs through SQLModel."""
 
     def __init__(self, engine: Engine) -> None:
@@ -64,13 +65,19 @@ class SqlStore:
             if address.chat_kind is ChatKind.PRIVATE:
                 runner.chat_id = address.chat_id
             runner.active = True
+            old_zone = runner.timezone
             if change.profile is not None:
                 for name in PROFILE_FIELDS:
                     setattr(runner, name, getattr(change.profile, name))
             runner.updated_at = utcnow()
+            if runner.timezone != old_zone:
+                reminders.replan(session, runner.id, runner.timezone, utcnow())  # type: ignore[arg-type]
             for effect in change.effects:
                 if isinstance(effect, NewRun):
                     self._add_run(session, runner.id, effect)  # type: ignore[arg-type]
+                    reminders.on_new_run(
+                        session, runner, effect.logged_at, bool(effect.checkin.has_pain), effect.result.tier.value
+                    )
             row = self._conversation_row(session, runner.id, address.chat_id)  # type: ignore[arg-type]
             if row is None:
                 row = ConversationState(runner_id=runner.id, chat_id=address.chat_id)  # type: ignore[arg-type]
@@ -188,3 +195,56 @@ class SqlStore:
             ).first()
             if runner is not None:
                 runner.active = active
+
+    # Clubs: group chats and their weekly runs.
+
+    def _club(self, session: Session, platform: str, chat_id: str, create: bool = False) -> Club | None:
+        club = session.exec(select(Club).where(Club.platform == platform, Club.chat_id == chat_id)).first()
+        if club is None and create:
+            club = Club(platform=platform, chat_id=chat_id)
+            session.add(club)
+            session.flush()
+        return club
+
+    def club_runs(self, platform: str, chat_id: str) -> list[ClubRunInfo]:
+        with Session(self.engine) as session:
+            club = self._club(session, platform, chat_id)
+            if club is None:
+                return []
+            query = select(ClubRun).where(ClubRun.club_id == club.id).order_by(ClubRun.weekday, ClubRun.time)
+            return [ClubRunInfo(r.id, r.weekday, r.time, r.place) for r in session.exec(query)]  # type: ignore[arg-type]
+
+    def club_timezone(self, platform: str, chat_id: str) -> str:
+        with Session(self.engine) as session:
+            club = self._club(session, platform, chat_id)
+            return club.timezone if club else "UTC"
+
+    def set_club_timezone(self, platform: str, chat_id: str, zone: str) -> None:
+        with Session(self.engine) as session, session.begin():
+            self._club(session, platform, chat_id, create=True).timezone = zone  # type: ignore[union-attr]
+
+    def add_club_run(self, platform: str, chat_id: str, run: ClubRunInfo) -> None:
+        with Session(self.engine) as session, session.begin():
+            club = self._club(session, platform, chat_id, create=True)
+            session.add(ClubRun(club_id=club.id, weekday=run.weekday, time=run.time, place=run.place))  # type: ignore[union-attr,arg-type]
+
+    def remove_club_run(self, platform: str, chat_id: str, run_id: int) -> None:
+        with Session(self.engine) as session, session.begin():
+            club = self._club(session, platform, chat_id)
+            if club is not None:
+                session.execute(delete(ClubRun).where(ClubRun.id == run_id, ClubRun.club_id == club.id))  # type: ignore[arg-type]
+
+    def set_club_active(self, platform: str, chat_id: str, active: bool, title: str | None = None) -> None:
+        """Records the coach being added to (or removed from) a group; settings are kept either way."""
+        with Session(self.engine) as session, session.begin():
+            club = self._club(session, platform, chat_id, create=True)
+            club.active = active  # type: ignore[union-attr]
+            if title:
+                club.title = title  # type: ignore[union-attr]
+
+    def migrate_chat(self, platform: str, old_chat_id: str, new_chat_id: str) -> None:
+        """Moves a club to its new chat id (a Telegram group upgraded to a supergroup)."""
+        with Session(self.engine) as session, session.begin():
+            club = self._club(session, platform, old_chat_id)
+            if club is not None and self._club(session, platform, new_chat_id) is None:
+                club.chat_id = new_chat_id

@@ -84,3 +84,27 @@ class TriageRecord(SQLModel, table=True):
     tier: str
     rules: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     created_at: datetime = Field(default_factory=utcnow)
+
+
+class Club(SQLModel, table=True):
+    """A group chat or server channel that added the coach."""
+
+    __table_args__ = (UniqueConstraint("platform", "chat_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    platform: str
+    chat_id: str
+    title: str | None = None
+    timezone: str = "UTC"
+    active: bool = True  # False after the coach is removed from the group
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class ClubRun(SQLModel, table=True):
+    """A club's weekly run: weekday and local time in the club's time zone."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    club_id: int = Field(foreign_key="club.id", index=True)
+    weekday: int  # 0 = Monday
+    time: str  # "HH:MM", local to the club
+    place: str = ""

@@ -1,0 +1,405 @@
+"""The post-run check-in: distance, time, surface, effort, pain, warning signs, advice.
+
+Free text fills every slot it can; the coach then asks only for what is
+missing, one question at a time, in the order of `QUESTIONS`. Warning signs
+are always asked when pain is reported, and an emergency sign, whenever it
+appears, ends the check-in with the emergency message alone.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from dialogs import advice, parsing
+from dialogs.flow import Context, InputError, NotUnderstood, Outcome, Question, ask, fresh, idle, read_answer
+from dialogs.messages import Incoming, Reply
+from dialogs.models import EMERGENCY_SIGNS, Checkin, PainKind, Sign, Tier, TriageResult
+from dialogs.ports import Conversation, NewRun
+from dialogs.triage import triage
+from dialogs.units import format_distance, format_duration
+
+logger = logging.getLogger(__name__)
+
+PREFIX = "checkin"
+MIN_PACE_MIN_PER_KM = 2.5  # faster than any human over distance
+SKIPPABLE = {"distance_km", "duration_min", "effort"}
+SKIP_WORDS = {"skip", "don't know", "dont know", "not sure", "no idea", "?"}
+
+SURFACE_OPTIONS = (
+    ("Road / concrete", "road"),
+    ("Track", "track"),
+    ("Trail / gravel", "trail"),
+    ("Grass", "grass"),
+    ("Treadmill", "treadmill"),
+    ("Mixed", "mixed"),
+)
+URGENT_SIGNS_TEXT = (
+    "Before any advice, a quick safety check. Since this started, have you had ANY of these?\n"
+    "• numbness or tingling around your genitals, bottom or inner thighs\n"
+    "• new trouble peeing, or losing control of your bladder or bowels (a normal toilet stop doesn't count)\n"
+    "• weakness or numbness in both legs\n"
+    "• a leg that is getting weaker quickly"
+)
+OTHER_SIGNS_TEXT = (
+    "Thanks. And do any of these apply? Tap the first one that does.\n"
+    "• new weakness in one leg\n"
+    "• the pain started after a fall or accident\n"
+    "• fever, or feeling generally unwell\n"
+    "• the pain wakes you at night or is worse lying down\n"
+    "• weight loss you can't explain, or cancer in the past"
+)
+
+
+def _bool(value: str) -> bool:
+    return value == "yes"
+
+
+def _text_parser(fn: Any, *extra: Any) -> Any:
+    return lambda text, ctx: fn(text, *extra)
+
+
+QUESTIONS: dict[str, Question] = {
+    q.slot: q
+    for q in (
+        Question(
+            slot="distance_km",
+            prompt="How far did you run? (for example 8 km, 5k or 3 miles; say skip if you don't know)",
+            parse=lambda text, ctx: parsing.parse_distance(text, ctx.profile.units),
+            reask="I couldn't find a distance in that. Try something like 8 km, 5k or 3 miles.",
+        ),
+        Question(
+            slot="duration_min",
+            prompt="How long were you out? (for example 45 min, 1h10 or 1:05:30)",
+            parse=_text_parser(parsing.parse_duration),
+            reask="I couldn't read a time in that. Try 45 min, 1h10 or 1:05:30.",
+        ),
+        Question(
+            slot="surface",
+            prompt="What did you run on?",
+            options=SURFACE_OPTIONS,
+            parse=_text_parser(parsing.parse_surface),
+            reask="Which surface was it? Tap one of the options or type road, track, trail, grass, treadmill or mixed.",
+        ),
+        Question(
+            slot="effort",
+            prompt="How hard did it feel?",
+            options=(("Easy", "easy"), ("Moderate", "moderate"), ("Hard", "hard")),
+            parse=_text_parser(parsing.parse_effort),
+            reask="How hard was it: easy, moderate or hard? A number from 1 to 10 works too.",
+        ),
+        Question(
+            slot="has_pain",
+            prompt="Did anything hurt, during or after the run?",
+            options=(("No pain", "no"), ("Something hurts", "yes")),
+            parse=lambda text, ctx: parsing.parse_has_pain(text) if parsing.parse_yes_no(text) is None
+            else parsing.parse_yes_no(text),
+            convert=_bool,
+            reask="Did anything hurt? Tap No pain or Something hurts.",
+        ),
+        Question(
+            slot="pain_where",
+            prompt="Where is it?",
+            options=(
+                ("Low back, middle", "low_back_centre"),
+                ("Low back, one side", "low_back_side"),
+                ("Upper back", "upper_back"),
+                ("Buttock", "buttock"),
+                ("Leg above knee", "leg_above_knee"),
+                ("Leg below knee", "leg_below_knee"),
+                ("Both legs", "both_legs"),
+            ),
+            parse=lambda text, ctx: parsing.parse_pain_where(text) or None,
+            convert=lambda v: [v],
+            reask="Where does it hurt? Tap a place, or type something like 'lower back, left side'.",
+            per_row=2,
+        ),
+        Question(
+            slot="pain_score",
+            prompt="How bad is it from 0 (nothing) to 10 (the worst you can imagine)?",
+            options=tuple((str(n), str(n)) for n in range(11)),
+            parse=_text_parser(parsing.parse_pain_score),
+            convert=int,
+            reask="Please give the pain a number from 0 to 10.",
+            per_row=4,
+        ),
+        Question(
+            slot="pain_kind",
+            prompt="What does it feel like?",
+            options=(
+                ("Ache", "ache"),
+                ("Stiffness", "stiffness"),
+                ("Spasm", "spasm"),
+                ("Sharp", "sharp"),
+                ("Burning / tingling", "tingling"),
+                ("Numbness", "numbness"),
+            ),
+            parse=lambda text, ctx: parsing.parse_pain_kind(text) or None,
+            convert=lambda v: [v],
+            reask="What kind of pain is it: ache, stiffness, spasm, sharp, burning/tingling or numbness?",
+        ),
+        Question(
+            slot="pain_since_days",
+            prompt="Since when?",
+            options=(
+                ("Today / this run", "0"),
+                ("Yesterday", "1"),
+                ("2–3 days", "3"),
+                ("About a week", "7"),
+                ("Longer", "30"),
+            ),
+            parse=_text_parser(parsing.parse_since_days),
+            convert=int,
+            reask="Since when has it hurt? For example: today, yesterday, 3 days, a week.",
+        ),
+        Question(
+            slot="pain_trend",
+            prompt="Since it started, is it getting better, staying the same, or getting worse?",
+            options=(("Better", "better"), ("Same", "same"), ("Worse", "worse")),
+            parse=_text_parser(parsing.parse_trend),
+            reask="Is it getting better, staying the same, or getting worse?",
+        ),
+        Question(
+            slot="eases_with_warmup",
+            prompt="Does it ease off once you are warmed up and moving?",
+            options=(("Yes, it eases", "yes"), ("No", "no")),
+            parse=_text_parser(parsing.parse_yes_no),
+            convert=_bool,
+            reask="Does it ease once you've warmed up? Yes or no.",
+        ),
+        Question(
+            slot="urgent_signs",
+            prompt=URGENT_SIGNS_TEXT,
+            options=(("None of these", "none"), ("Yes, one of these", "yes")),
+            parse=lambda text, ctx: _urgent_from_text(text),
+            reask="Please tap None of these or Yes, one of these. If you're unsure, say yes.",
+            per_row=2,
+        ),
+        Question(
+            slot="other_signs",
+            prompt=OTHER_SIGNS_TEXT,
+            options=(
+                ("None of these", "none"),
+                ("Weak leg", Sign.LEG_WEAKNESS.value),
+                ("Fall / accident", Sign.FALL_INJURY.value),
+                ("Fever / unwell", Sign.FEVER_UNWELL.value),
+                ("Wakes me at night", Sign.NIGHT_PAIN.value),
+                ("Weight loss / cancer", Sign.WEIGHT_LOSS_CANCER.value),
+            ),
+            parse=lambda text, ctx: _other_from_text(text),
+            reask="Tap None of these, or the first one that applies.",
+            per_row=2,
+        ),
+    )
+}
+
+
+def _urgent_from_text(text: str) -> str | None:
+    signs = set(parsing.parse_signs(text))
+    if signs & {s.value for s in EMERGENCY_SIGNS}:
+        return "yes"
+    answer = parsing.parse_yes_no(text)
+    if answer is None:
+        return "none" if text.strip().lower() in {"none", "nothing", "neither"} else None
+    return "yes" if answer else "none"
+
+
+def _other_from_text(text: str) -> str | None:
+    signs = parsing.parse_signs(text)
+    if signs:
+        return ",".join(signs)
+    answer = parsing.parse_yes_no(text)
+    if answer is False or text.strip().lower() in {"none", "nothing", "neither"}:
+        return "none"
+    return None
+
+
+def _load(conversation: Conversation) -> tuple[Checkin, dict[str, Any]]:
+    data = conversation.data
+    return Checkin.from_dict(data.get("checkin", {})), data
+
+
+def _store(conversation: Conversation, checkin: Checkin, **flags: Any) -> None:
+    conversation.data["checkin"] = checkin.to_dict()
+    conversation.data.update(flags)
+
+
+def _missing(checkin: Checkin, data: dict[str, Any]) -> str | None:
+    """Returns the next slot to ask about, or None when the check-in is complete."""
+    skipped = set(data.get("skipped", []))
+    for slot in ("distance_km", "duration_min", "surface", "effort", "has_pain"):
+        if getattr(checkin, slot) is None and slot not in skipped:
+            return slot
+    if not checkin.has_pain:
+        return None
+    if not checkin.pain_where:
+        return "pain_where"
+    if checkin.pain_score is None:
+        return "pain_score"
+    if not checkin.pain_kind:
+        return "pain_kind"
+    if checkin.pain_since_days is None:
+        return "pain_since_days"
+    if checkin.pain_trend is None:
+        return "pain_trend"
+    if checkin.eases_with_warmup is None and {PainKind.STIFFNESS.value, PainKind.ACHE.value} & set(checkin.pain_kind):
+        return "eases_with_warmup"
+    if not data.get("urgent_checked"):
+        return "urgent_signs"
+    if not checkin.signs_checked:
+        return "other_signs"
+    return None
+
+
+def _merge(checkin: Checkin, values: dict[str, Any]) -> None:
+    """Copies extracted values into empty slots; signs always accumulate."""
+    for key, value in values.items():
+        if key == "signs":
+            checkin.signs = sorted(set(checkin.signs) | set(value))
+        elif key in ("pain_where", "pain_kind"):
+            if not getattr(checkin, key):
+                setattr(checkin, key, list(value))
+        elif hasattr(checkin, key) and getattr(checkin, key) is None:
+            setattr(checkin, key, value)
+    if checkin.pain_score == 0 and checkin.has_pain is None:
+        checkin.has_pain = False
+    if (checkin.pain_where or checkin.pain_kind or checkin.pain_score) and checkin.has_pain is None:
+        checkin.has_pain = True
+
+
+def _apply(checkin: Checkin, data: dict[str, Any], slot: str, value: Any) -> None:
+    """Stores one answered slot."""
+    if slot == "effort":
+        if isinstance(value, tuple):
+            checkin.effort, checkin.effort_score = value
+        else:
+            checkin.effort = value
+    elif slot == "urgent_signs":
+        data["urgent_checked"] = True
+        if value == "yes":
+            checkin.signs = sorted(set(checkin.signs) | {"urgent_unspecified"})
+    elif slot == "other_signs":
+        checkin.signs_checked = True
+        if value != "none":
+            checkin.signs = sorted(set(checkin.signs) | set(value.split(",")))
+    else:
+        setattr(checkin, slot, value)
+    if slot == "has_pain" and value is False:
+        checkin.pain_where, checkin.pain_kind, checkin.pain_score = [], [], 0
+
+
+def _check_pace(checkin: Checkin, slot: str) -> None:
+    if checkin.distance_km and checkin.duration_min:
+        if checkin.duration_min / checkin.distance_km < MIN_PACE_MIN_PER_KM:
+            wrong = "duration_min" if slot == "duration_min" else "distance_km"
+            setattr(checkin, wrong, None)
+            raise InputError(
+                "That pace would beat the world record, so one of the numbers must be off. "
+                + ("How long did it take?" if wrong == "duration_min" else "How far did you go?")
+            )
+
+
+def has_emergency(checkin: Checkin) -> bool:
+    return "urgent_unspecified" in checkin.signs or bool(set(checkin.signs) & {s.value for s in EMERGENCY_SIGNS})
+
+
+def start(ctx: Context, text: str = "") -> Outcome:
+    """Starts a check-in, filling in whatever the opening text already says."""
+    conversation = fresh(ctx.conversation)
+    conversation.data = {"checkin": Checkin().to_dict(), "skipped": [], "urgent_checked": False}
+    checkin = Checkin()
+    notes: list[str] = []
+    if text:
+        extraction = parsing.extract(text, ctx.profile.units)
+        _merge(checkin, extraction.values)
+        notes.extend(extraction.problems)
+        try:
+            _check_pace(checkin, "duration_min")
+        except InputError as problem:
+            notes.append(str(problem).split(".")[0] + ".")
+    _store(conversation, checkin)
+    intro = "Let's log your run." if not text else _heard(checkin, ctx)
+    return _advance(ctx, conversation, checkin, " ".join([intro, *notes]).strip())
+
+
+def step(ctx: Context, incoming: Incoming) -> Outcome:
+    """Stores the answer to the current question and asks the next one."""
+    conversation = fresh(ctx.conversation)
+    checkin, data = _load(conversation)
+    slot = conversation.state.partition(":")[2]
+    question = QUESTIONS.get(slot)
+    if question is None:
+        logger.warning("unknown check-in slot %r; restarting the question order", slot)
+        return _advance(ctx, conversation, checkin, "")
+    if incoming.kind == "text" and incoming.text.strip().lower() in SKIP_WORDS and slot in SKIPPABLE:
+        data.setdefault("skipped", []).append(slot)
+        _store(conversation, checkin)
+        return _advance(ctx, conversation, checkin, "Fine, skipped.")
+    try:
+        value = read_answer(question, incoming, ctx)
+        _apply(checkin, data, slot, value)
+        _check_pace(checkin, slot)
+    except InputError as problem:
+        _store(conversation, checkin)
+        return Outcome([ask(conversation, question, prefix=str(problem), bump=False)], conversation)
+    except NotUnderstood:
+        extraction = parsing.extract(incoming.text, ctx.profile.units) if incoming.kind == "text" else None
+        if extraction and extraction.values:
+            _merge(checkin, extraction.values)
+            _store(conversation, checkin)
+            if has_emergency(checkin) or _missing(checkin, data) != slot:
+                return _advance(ctx, conversation, checkin, "Noted.")
+        _store(conversation, checkin)
+        return Outcome([ask(conversation, question, prefix=question.reask, bump=False)], conversation)
+    if incoming.kind == "text" and slot not in ("urgent_signs", "other_signs"):
+        _merge(checkin, parsing.extract(incoming.text, ctx.profile.units).values)
+    _store(conversation, checkin)
+    return _advance(ctx, conversation, checkin, "")
+
+
+def _advance(ctx: Context, conversation: Conversation, checkin: Checkin, prefix: str) -> Outcome:
+    if has_emergency(checkin):
+        return _finish(ctx, conversation, checkin)
+    slot = _missing(checkin, conversation.data)
+    if slot is None:
+        return _finish(ctx, conversation, checkin)
+    conversation.state = f"{PREFIX}:{slot}"
+    return Outcome([ask(conversation, QUESTIONS[slot], prefix=prefix)], conversation)
+
+
+def _finish(ctx: Context, conversation: Conversation, checkin: Checkin) -> Outcome:
+    """Triages, logs the run and answers with the emergency message or tailored advice."""
+    if has_emergency(checkin):
+        result = TriageResult(tier=Tier.EMERGENCY, rules=("E0",), signs=tuple(checkin.signs))
+        result = triage(checkin) if triage(checkin).tier is Tier.EMERGENCY else result
+        replies = [advice.emergency_reply()]
+    else:
+        result = triage(checkin)
+        history = ctx.store.recent_runs(ctx.address, limit=10)
+        replies = [Reply(text=summary(checkin, ctx), kind="message")]
+        replies += advice.build_advice(checkin, ctx.profile, result, history)
+    logger.info("check-in complete: tier=%s rules=%s", result.tier.value, ",".join(result.rules))
+    return Outcome(replies, idle(conversation), effects=[NewRun(checkin=checkin, result=result, logged_at=ctx.now)])
+
+
+def _heard(checkin: Checkin, ctx: Context) -> str:
+    parts = []
+    if checkin.distance_km:
+        parts.append(format_distance(checkin.distance_km, ctx.profile.units))
+    if checkin.duration_min:
+        parts.append(f"in {format_duration(checkin.duration_min)}")
+    if checkin.surface:
+        parts.append(f"on {checkin.surface}")
+    return f"Got it: {' '.join(parts)}." if parts else "Let's log your run."
+
+
+def summary(checkin: Checkin, ctx: Context) -> str:
+    """Returns one line saying what was logged."""
+    bits = [_heard(checkin, ctx).removeprefix("Got it: ").rstrip(".")] if checkin.distance_km else []
+    if checkin.effort:
+        bits.append(f"{checkin.effort} effort")
+    if checkin.has_pain:
+        bits.append(f"pain {checkin.pain_score}/10")
+    else:
+        bits.append("no pain")
+    return "Logged: " + ", ".join(b for b in bits if b) + "."

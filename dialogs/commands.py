@@ -1,0 +1,123 @@
+"""The one-shot commands: /help, /history, /stretches, /privacy, /export, /forget."""
+
+from __future__ import annotations
+
+import csv
+import io
+import logging
+
+from dialogs import advice, timezones
+from dialogs.flow import Context, Outcome, fresh, idle
+from dialogs.messages import Button, Incoming, Reply, Visibility, rows
+from dialogs.ports import Forget
+from dialogs.units import format_distance, format_duration
+
+logger = logging.getLogger(__name__)
+
+FORGET = "forget"
+HISTORY_LIMIT = 10
+TIER_LABELS = {
+    "emergency": "urgent help advised",
+    "doctor_today": "see a doctor today",
+    "doctor_soon": "see a doctor soon",
+    "rest": "rest from running",
+    "keep_easy": "keep running easy",
+}
+
+HELP = (
+    "Here's what I can do:\n"
+    "/checkin: log a run and any pain (or just tell me about it)\n"
+    "/history: your recent runs\n"
+    "/stretches: the warm-up or after-run routine\n"
+    "/settings: name, time zone, units and more\n"
+    "/privacy: what I store and why\n"
+    "/export: your runs as a CSV file\n"
+    "/forget: delete everything I know about you\n"
+    "/cancel: stop what we're doing (what's saved stays saved)"
+)
+
+PRIVACY = (
+    "What I store: your settings (name, time zone, units, running habits, back history), "
+    "the runs you log, the pain you report with it, the warning signs you tell me about, "
+    "and where we are in a conversation so I can pick up after a restart.\n"
+    "Why: to tailor advice, to show your history and to check in on you. "
+    "Nothing is shared with anyone, and pain is never mentioned in a group chat.\n"
+    "/export gives you a copy; /forget deletes it all.\n\n"
+)
+
+
+def help_reply() -> list[Reply]:
+    return [Reply(text=HELP)]
+
+
+def privacy(ctx: Context) -> list[Reply]:
+    return [Reply(text=PRIVACY + advice.disclaimer())]
+
+
+def history(ctx: Context) -> list[Reply]:
+    """Lists the runner's recent runs in local time with pain and tier."""
+    runs = ctx.store.recent_runs(ctx.address, limit=HISTORY_LIMIT)
+    if not runs:
+        return [Reply(text="No runs logged yet. Tell me about your next one, or send /checkin.")]
+    lines = []
+    for run in runs:
+        when = timezones.local(run.logged_at, ctx.profile.timezone)
+        pain = "no pain" if not run.pain_score else f"pain {run.pain_score}/10 ({', '.join(run.pain_where) or '?'})"
+        pain = pain.replace("_", " ")
+        tier = TIER_LABELS.get(run.tier or "", "")
+        lines.append(
+            f"{when:%a %d %b}: {format_distance(run.distance_km, ctx.profile.units)}, "
+            f"{format_duration(run.duration_min)}, {run.surface or '?'}; {pain}" + (f"; {tier}" if tier else "")
+        )
+    return [Reply(text="Your recent runs:\n" + "\n".join(lines))]
+
+
+def stretches(ctx: Context, args: str) -> list[Reply]:
+    """Shows the asked-for routine, or offers both."""
+    wanted = args.strip().lower()
+    if wanted.startswith("warm"):
+        return advice.routine("warmup")
+    if wanted.startswith(("post", "after", "cool")):
+        return advice.routine("postrun")
+    buttons = [Button("Warm-up", "x:routine:warmup"), Button("After the run", "x:routine:postrun")]
+    return [Reply(text="Which routine?", buttons=rows(buttons), visibility=Visibility.ANYWHERE)]
+
+
+def export(ctx: Context) -> list[Reply]:
+    """Returns the runner's runs as a CSV document."""
+    data = ctx.store.export_rows(ctx.address)
+    if not data:
+        return [Reply(text="There's nothing to export yet: no runs logged.")]
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=list(data[0]))
+    writer.writeheader()
+    writer.writerows(data)
+    content = buffer.getvalue().encode("utf-8")
+    return [Reply(text=f"Here are your {len(data)} runs.", document=("backstride-runs.csv", content))]
+
+
+def forget_ask(ctx: Context) -> Outcome:
+    """Asks the runner to confirm deleting everything."""
+    conversation = fresh(ctx.conversation)
+    conversation.state = f"{FORGET}:confirm"
+    conversation.question += 1
+    q = conversation.question
+    buttons = [Button("Yes, delete everything", f"a{q}:yes"), Button("No, keep it", f"a{q}:no")]
+    text = "This deletes your settings, runs and pain reports for good. Are you sure?"
+    return Outcome([Reply(text=text, buttons=rows(buttons, 2), kind="question")], conversation)
+
+
+def forget_step(ctx: Context, incoming: Incoming) -> Outcome:
+    """Deletes everything on a clear yes; anything else keeps it."""
+    if incoming.kind == "button" and incoming.payload:
+        answer = incoming.payload.partition(":")[2]
+    else:
+        typed = incoming.text.strip().lower()
+        answer = "yes" if typed in ("yes", "yes, delete everything", "delete") else "no"
+    if answer == "yes":
+        return Outcome(
+            [Reply(text="Done: everything I knew about you is deleted. Send /start if you ever want to begin again.")],
+            idle(ctx.conversation),
+            effects=[Forget()],
+        )
+    return Outcome([Reply(text="Kept. Nothing was deleted.")], idle(ctx.conversation))

@@ -1,0 +1,275 @@
+"""The engine: one incoming message in, the coach's replies out.
+
+It loads the runner's state, routes the message (global command, button,
+or the current flow's step), and saves the new state together with whatever
+the step wrote, in one transaction. Messages from one runner are handled one
+at a time; different runners run concurrently.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import weakref
+from datetime import datetime, timezone
+from typing import Callable
+
+from dialogs import advice, checkin, clubs, commands, onboarding, parsing, plan
+from dialogs.flow import Context, Outcome, fresh, idle, parse_answer_payload
+from dialogs.messages import MAX_TEXT_CHARS, Button, Incoming, Reply, Visibility, rows
+from dialogs.models import Profile
+from dialogs.ports import IDLE, Store
+
+logger = logging.getLogger(__name__)
+
+Clock = Callable[[], datetime]
+Handler = Callable[[Context, Incoming], Outcome]
+
+PASSED = "That question has passed."
+GROUP_SAFE_DETAILS = ("x:routine:", "x:how:W", "x:how:A")  # stretch routines hold nothing personal
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def go_private(text: str, command: str = "checkin") -> Reply:
+    """Returns a group-safe reply with a button that continues in a private chat."""
+    return Reply(
+        text=text,
+        buttons=rows([Button("Continue privately", f"/{command}")]),
+        visibility=Visibility.ANYWHERE,
+        kind="go_private",
+    )
+
+
+class Engine:
+    """Runs the coach for every platform: `await engine.handle(incoming)`."""
+
+    def __init__(self, store: Store, clock: Clock = utcnow) -> None:
+        self.store = store
+        self.clock = clock
+        self._locks: weakref.WeakValueDictionary[tuple[str, str], asyncio.Lock] = weakref.WeakValueDictionary()
+
+    async def handle(self, incoming: Incoming) -> list[Reply]:
+        """Handles one message after any earlier one from the same runner."""
+        key = incoming.address.runner_key
+        lock = self._locks.get(key)
+        if lock is None:
+            lock = self._locks[key] = asyncio.Lock()
+        async with lock:
+            return await asyncio.to_thread(self.handle_sync, incoming)
+
+    def handle_sync(self, incoming: Incoming) -> list[Reply]:
+        """Loads state, routes, saves; never raises to the adapter."""
+        try:
+            snapshot = self.store.load(incoming.address)
+        except Exception:
+            logger.exception("could not load state for %s", incoming.address.runner_key)
+            return [Reply(text="Sorry, I can't reach my notebook right now. Please try again in a minute.")]
+        ctx = Context(
+            address=incoming.address,
+            profile=snapshot.profile or Profile(),
+            known=snapshot.profile is not None,
+            conversation=snapshot.conversation,
+            now=self.clock(),
+            store=self.store,
+        )
+        try:
+            outcome = self.route(ctx, incoming)
+        except Exception:
+            logger.exception("step failed in state %s", ctx.conversation.state)
+            return [
+                Reply(text="Sorry, something went wrong on my side. What you told me so far is kept; try again or /cancel.")
+            ]
+        if incoming.address.is_group:
+            return outcome.replies  # group messages never change a runner's state
+        try:
+            self.store.save(incoming.address, outcome.change())
+        except Exception:
+            logger.exception("could not save state for %s", incoming.address.runner_key)
+            return [Reply(text="Sorry, I couldn't save that. Please send it again in a minute.")]
+        return outcome.replies
+
+    def route(self, ctx: Context, incoming: Incoming) -> Outcome:
+        """Decides what handles the message: a command, a button, or the current step."""
+        unchanged = fresh(ctx.conversation)
+        if incoming.kind == "text" and len(incoming.text) > MAX_TEXT_CHARS:
+            note = (
+                f"That message is {len(incoming.text)} characters; I read up to {MAX_TEXT_CHARS}. "
+                "Could you send a shorter version?"
+            )
+            return Outcome([Reply(text=note)], unchanged)
+        if incoming.kind in ("attachment", "unsupported"):
+            note = "I can only read text and button taps for now. Tell me about your run in words, or try /help."
+            return Outcome([Reply(text=note, visibility=Visibility.ANYWHERE)], unchanged)
+        if incoming.kind == "button" and incoming.payload and incoming.payload.startswith("/"):
+            command, _, args = incoming.payload[1:].partition(" ")
+            incoming = Incoming(address=incoming.address, command=command, args=args, kind="command")
+        if incoming.address.is_group:
+            return self.group(ctx, incoming)
+        if incoming.kind == "command":
+            return self.command(ctx, incoming)
+        if incoming.kind == "button":
+            return self.button(ctx, incoming)
+        if not incoming.text.strip():
+            return Outcome([Reply(text="That message was empty. Tell me about your run, or send /help.")], unchanged)
+        return self.text(ctx, incoming)
+
+    def command(self, ctx: Context, incoming: Incoming) -> Outcome:
+        """Runs a global command; works from any step."""
+        handler = PRIVATE_COMMANDS.get(incoming.command or "")
+        if handler is None:
+            text = f"I don't know /{incoming.command}. Send /help to see what I can do."
+            return Outcome([Reply(text=text)], fresh(ctx.conversation))
+        return handler(ctx, incoming)
+
+    def button(self, ctx: Context, incoming: Incoming) -> Outcome:
+        """Answers a button: a detail to show, or an answer to the current question."""
+        payload = incoming.payload or ""
+        unchanged = fresh(ctx.conversation)
+        if payload.startswith("x:"):
+            replies = advice.detail(payload[2:])
+            if replies is None:
+                return Outcome([Reply(text="That button no longer works. /help lists what I can do.")], unchanged)
+            return Outcome(replies, unchanged)
+        prefix = payload.partition(":")[0]
+        if prefix in BUTTONS:
+            return BUTTONS[prefix](ctx, incoming)
+        answer = parse_answer_payload(payload)
+        if answer is None:
+            logger.warning("unknown button payload from %s", incoming.address.runner_key)
+            return Outcome([Reply(text="I don't recognise that button. /help lists what I can do.")], unchanged)
+        if answer[0] != ctx.conversation.question or ctx.conversation.state == IDLE:
+            return Outcome([Reply(text=PASSED + self.where_we_are(ctx))], unchanged)
+        return self.step(ctx, incoming)
+
+    def where_we_are(self, ctx: Context) -> str:
+        if ctx.conversation.state == IDLE:
+            return " Tell me about your next run, or send /help."
+        return " Please answer the latest question above, or /cancel."
+
+    def text(self, ctx: Context, incoming: Incoming) -> Outcome:
+        """Feeds typed text to the current step, or starts a check-in from a run report."""
+        if ctx.conversation.state != IDLE:
+            return self.step(ctx, incoming)
+        if not ctx.profile.onboarded and not ctx.known:
+            return onboarding.welcome(ctx)
+        extraction = parsing.extract(incoming.text, ctx.profile.units)
+        if extraction.values or extraction.problems:
+            return checkin.start(ctx, incoming.text)
+        hint = (
+            "I didn't find a run in that. Tell me about it, for example "
+            "\"5 km in 30 min on grass, no pain\", or send /checkin. /help lists everything."
+        )
+        return Outcome([Reply(text=hint)], fresh(ctx.conversation))
+
+    def step(self, ctx: Context, incoming: Incoming) -> Outcome:
+        """Hands the message to the flow that owns the current state."""
+        state = ctx.conversation.state
+        handler = STEPS.get(state) or STEPS.get(state.partition(":")[0])
+        if handler is None:
+            logger.warning("unknown state %r; back to idle", state)
+            return Outcome([Reply(text="Let's start afresh. /help lists what I can do.")], idle(ctx.conversation))
+        return handler(ctx, incoming)
+
+    def group(self, ctx: Context, incoming: Incoming) -> Outcome:
+        """Answers in a group without ever asking about or repeating pain."""
+        unchanged = fresh(ctx.conversation)
+        if incoming.kind == "command":
+            name = incoming.command or ""
+            if name in GROUP_HANDLERS:
+                return GROUP_HANDLERS[name](ctx, incoming)
+            if name == "help":
+                text = "I'm Backstride, a running coach. Runners: check in with me privately after a run."
+                return Outcome([go_private(text)], unchanged)
+            if name == "stretches":
+                replies = [
+                    Reply(text=r.text, buttons=r.buttons, visibility=Visibility.ANYWHERE, kind=r.kind)
+                    for r in commands.stretches(ctx, incoming.args)
+                ]
+                return Outcome(replies, unchanged)
+            if name in PRIVATE_COMMANDS:
+                return Outcome([go_private("Let's do that in a private chat.", name)], unchanged)
+            return Outcome([], unchanged)
+        if incoming.kind == "button" and (incoming.payload or "").startswith(GROUP_SAFE_DETAILS):
+            replies = advice.detail((incoming.payload or "")[2:]) or []
+            return Outcome(
+                [Reply(text=r.text, buttons=r.buttons, visibility=Visibility.ANYWHERE) for r in replies], unchanged
+            )
+        if incoming.kind == "text" and parsing.parse_has_pain(incoming.text):
+            text = "Thanks for telling me. Let's talk about that privately, where only you and I can see it."
+            return Outcome([go_private(text)], unchanged)
+        return Outcome([], unchanged)
+
+
+def _start(ctx: Context, incoming: Incoming) -> Outcome:
+    """Onboards a new runner, welcomes back a known one, or follows a deep link."""
+    if incoming.args.startswith("checkin") or (ctx.profile.onboarded and incoming.args):
+        return checkin.start(ctx)
+    if ctx.profile.onboarded:
+        text = f"Welcome back, {ctx.profile.name or 'runner'}. " + commands.HELP
+        return Outcome([Reply(text=text)], idle(ctx.conversation))
+    return onboarding.welcome(ctx)
+
+
+def _replies(make: Callable[[Context, Incoming], list[Reply]]) -> Handler:
+    """Wraps a command that only answers, leaving the conversation where it was."""
+    return lambda ctx, incoming: Outcome(make(ctx, incoming), fresh(ctx.conversation))
+
+
+def _cancel(ctx: Context, incoming: Incoming) -> Outcome:
+    """Stops the current flow; everything already saved stays saved."""
+    state = ctx.conversation.state
+    if state == IDLE:
+        return Outcome([Reply(text="Nothing to cancel. /help lists what I can do.")], fresh(ctx.conversation))
+    text = "Stopped. Your settings and earlier runs are untouched."
+    if state.startswith(checkin.PREFIX):
+        text = "Stopped; this check-in wasn't logged. Your settings and earlier runs are untouched."
+        if ctx.conversation.data.get("checkin", {}).get("has_pain"):
+            text += (
+                " If you notice numbness around your groin or inner thighs, trouble peeing, "
+                "or weakness in your legs, get urgent medical help."
+            )
+    return Outcome([Reply(text=text)], idle(ctx.conversation))
+
+
+# Commands in a private chat. A flow adds its own here with one line.
+PRIVATE_COMMANDS: dict[str, Handler] = {
+    "start": _start,
+    "checkin": lambda ctx, incoming: checkin.start(ctx, incoming.args),
+    "cancel": _cancel,
+    "settings": lambda ctx, incoming: onboarding.settings_menu(ctx),
+    "forget": lambda ctx, incoming: commands.forget_ask(ctx),
+    "help": _replies(lambda ctx, incoming: commands.help_reply()),
+    "history": _replies(lambda ctx, incoming: commands.history(ctx)),
+    "stretches": _replies(lambda ctx, incoming: commands.stretches(ctx, incoming.args)),
+    "privacy": _replies(lambda ctx, incoming: commands.privacy(ctx)),
+    "export": _replies(lambda ctx, incoming: commands.export(ctx)),
+    "plan": plan.plan_command,
+    "reminders": plan.reminders_command,
+    "pause": plan.pause_command,
+    "resume": plan.resume_command,
+}
+
+# Commands with their own group behaviour (anything else in PRIVATE_COMMANDS gets a
+# "continue privately" button). Handlers here must never mention pain.
+GROUP_HANDLERS: dict[str, Handler] = {"clubrun": clubs.handle}
+
+# The step that handles a state: looked up by full state name, then by its prefix.
+STEPS: dict[str, Handler] = {
+    checkin.PREFIX: checkin.step,
+    f"{onboarding.SETTINGS}:menu": onboarding.settings_step,
+    onboarding.SETTINGS: onboarding.step,
+    onboarding.PREFIX: onboarding.step,
+    commands.FORGET: commands.forget_step,
+    plan.PREFIX: plan.step,
+}
+
+# Buttons that are not answers to the current question, by payload prefix
+# ("f:12:better" -> BUTTONS["f"]). The handler must check the payload only
+# touches the pressing runner's own data.
+BUTTONS: dict[str, Handler] = {
+    plan.FOLLOWUP_PREFIX: plan.followup_button,
+    plan.SNOOZE_PREFIX: plan.snooze_button,
+}

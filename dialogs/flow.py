@@ -1,0 +1,139 @@
+"""The pieces every flow is built from: the step context, its outcome, and questions.
+
+A flow is a module with string-named states ("checkin:surface") and a `step`
+function. Questions are declared as data; `ask` draws one with buttons whose
+payloads carry the question number, so an old button cannot answer a newer
+question.
+"""
+
+from __future__ import annotations
+
+import copy
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Callable
+
+from dialogs.messages import Address, Button, Incoming, Reply, rows
+from dialogs.models import Profile
+from dialogs.parsing import InputError
+from dialogs.ports import IDLE, Change, Conversation, Forget, NewRun, Store
+
+logger = logging.getLogger(__name__)
+
+ANSWER_PREFIX = "a"  # "a<question>:<value>" answers the question numbered <question>
+
+
+@dataclass
+class Context:
+    """What a step can see: who wrote, their profile and state, the time, and reads."""
+
+    address: Address
+    profile: Profile
+    known: bool  # the runner has written before
+    conversation: Conversation
+    now: datetime
+    store: Store
+
+
+@dataclass
+class Outcome:
+    replies: list[Reply]
+    conversation: Conversation
+    profile: Profile | None = None
+    effects: list[NewRun | Forget] = field(default_factory=list)
+
+    def change(self) -> Change:
+        return Change(conversation=self.conversation, profile=self.profile, effects=self.effects)
+
+
+@dataclass(frozen=True)
+class Question:
+    """One closed or open question: its prompt, its buttons and how to read typed answers."""
+
+    slot: str
+    prompt: str
+    options: tuple[tuple[str, str], ...] = ()  # (label, value)
+    parse: Callable[[str, Context], Any] | None = None  # typed text -> value, None if not understood
+    convert: Callable[[str], Any] = str  # button value -> slot value
+    reask: str = "Sorry, I didn't catch that."
+    per_row: int = 3
+
+    def option_for(self, text: str) -> str | None:
+        """Returns the option value whose label, value or number the runner typed."""
+        typed = text.strip().lower()
+        for label, value in self.options:
+            if typed in (label.lower(), value.lower()):
+                return value
+        return None
+
+
+def fresh(conversation: Conversation) -> Conversation:
+    """Returns a copy of the conversation a step may change freely."""
+    return copy.deepcopy(conversation)
+
+
+def idle(conversation: Conversation) -> Conversation:
+    """Returns the conversation back at rest, keeping the question counter."""
+    return Conversation(state=IDLE, data={}, question=conversation.question)
+
+
+def ask(conversation: Conversation, question: Question, prefix: str = "", bump: bool = True) -> Reply:
+    """Draws the question; bumps the question number unless it is a re-ask."""
+    if bump:
+        conversation.question += 1
+    buttons = [Button(label, f"{ANSWER_PREFIX}{conversation.question}:{value}") for label, value in question.options]
+    text = f"{prefix}\n\n{question.prompt}" if prefix else question.prompt
+    return Reply(text=text, buttons=rows(buttons, question.per_row), kind="question")
+
+
+def parse_answer_payload(payload: str) -> tuple[int, str] | None:
+    """Splits an answer payload into (question number, value); None if it is not one."""
+    if not payload.startswith(ANSWER_PREFIX):
+        return None
+    number, sep, value = payload[len(ANSWER_PREFIX) :].partition(":")
+    if not sep or not number.isdigit():
+        return None
+    return int(number), value
+
+
+class NotUnderstood(Exception):
+    """The typed answer matched nothing; the step re-asks."""
+
+
+def read_answer(question: Question, incoming: Incoming, ctx: Context) -> Any:
+    """Returns the slot value from a button value or typed text.
+
+    Raises InputError with a specific message for recognised-but-wrong input,
+    NotUnderstood when nothing was recognised.
+    """
+    if incoming.kind == "button" and incoming.payload is not None:
+        parsed = parse_answer_payload(incoming.payload)
+        if parsed is None:
+            raise NotUnderstood
+        value = parsed[1]
+        if value not in {v for _, v in question.options}:
+            raise NotUnderstood  # a forged or mismatched payload; typed-only questions have no buttons
+        return question.convert(value)
+    option = question.option_for(incoming.text)
+    if option is not None:
+        return question.convert(option)
+    if question.parse is not None:
+        value = question.parse(incoming.text, ctx)
+        if value is not None:
+            return value
+    raise NotUnderstood
+
+
+__all__ = [
+    "Context",
+    "Outcome",
+    "Question",
+    "InputError",
+    "NotUnderstood",
+    "ask",
+    "fresh",
+    "idle",
+    "parse_answer_payload",
+    "read_answer",
+]

@@ -1,0 +1,208 @@
+"""First contact (/start) and /settings: name, time zone, units, habits, back history.
+
+Onboarding walks every question in `QUESTIONS` once; /settings shows a menu
+and asks just the one the runner picks. Each answer is saved as it comes, so
+/cancel or a restart never loses what was already said.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from dialogs import advice, parsing, timezones
+from dialogs.flow import Context, NotUnderstood, Outcome, Question, ask, fresh, idle, read_answer
+from dialogs.messages import Button, Incoming, Reply, rows
+from dialogs.models import Profile
+
+logger = logging.getLogger(__name__)
+
+PREFIX = "onboarding"
+SETTINGS = "settings"
+MAX_NAME_CHARS = 40
+
+
+def _parse_name(text: str, ctx: Context) -> str | None:
+    name = " ".join(text.split())
+    if not name or len(name) > MAX_NAME_CHARS or not any(ch.isalpha() for ch in name):
+        return None
+    return name
+
+
+def _parse_frequency(text: str, ctx: Context) -> str | None:
+    digits = [int(tok) for tok in text.replace("-", " ").replace("–", " ").split() if tok.isdigit()]
+    if not digits:
+        return None
+    runs = max(digits)
+    return "1-2" if runs <= 2 else "3-4" if runs <= 4 else "5+"
+
+
+def _parse_back(text: str, ctx: Context) -> str | None:
+    lowered = text.lower()
+    if any(w in lowered for w in ("now", "currently", "at the moment", "right now", "today")):
+        return "now"
+    if any(w in lowered for w in ("past", "before", "used to", "once", "years ago", "sometimes")):
+        return "past"
+    answer = parsing.parse_yes_no(text)
+    if answer is None:
+        return None
+    return "past" if answer else "never"
+
+
+QUESTIONS: dict[str, Question] = {
+    q.slot: q
+    for q in (
+        Question(
+            slot="name",
+            prompt="What should I call you?",
+            parse=_parse_name,
+            reask=f"A first name or nickname of up to {MAX_NAME_CHARS} letters, please.",
+        ),
+        Question(
+            slot="timezone",
+            prompt=(
+                "Which time zone are you in, so reminders arrive at the right hour? "
+                "Send a city (Leeds), a zone (Europe/London) or an offset (+01:00)."
+            ),
+            options=(("Skip (use UTC)", "UTC"),),
+            parse=lambda text, ctx: timezones.resolve(text),
+            reask="I don't know that place or zone. Try a nearby big city, a zone like Europe/London, or +01:00.",
+        ),
+        Question(
+            slot="units",
+            prompt="Kilometres or miles?",
+            options=(("Kilometres", "km"), ("Miles", "mi")),
+            parse=lambda text, ctx: "mi" if "mi" in text.lower() else "km" if "k" in text.lower() else None,
+            reask="Tap Kilometres or Miles.",
+        ),
+        Question(
+            slot="frequency",
+            prompt="How often do you run, most weeks?",
+            options=(("1–2 times", "1-2"), ("3–4 times", "3-4"), ("5 or more", "5+")),
+            parse=_parse_frequency,
+            reask="Roughly how many runs a week? Tap one of the options.",
+        ),
+        Question(
+            slot="usual_surface",
+            prompt="What do you usually run on?",
+            options=(
+                ("Road / concrete", "road"),
+                ("Track", "track"),
+                ("Trail / gravel", "trail"),
+                ("Grass", "grass"),
+                ("Treadmill", "treadmill"),
+                ("Mixed", "mixed"),
+            ),
+            parse=lambda text, ctx: parsing.parse_surface(text),
+            reask="Which surface, mostly? Tap one of the options.",
+        ),
+        Question(
+            slot="back_history",
+            prompt="Has your back given you trouble before?",
+            options=(("Never", "never"), ("In the past", "past"), ("Yes, right now", "now")),
+            parse=_parse_back,
+            reask="Tap Never, In the past, or Yes, right now.",
+        ),
+    )
+}
+ORDER = list(QUESTIONS)
+LABELS = {
+    "name": "Name",
+    "timezone": "Time zone",
+    "units": "Units",
+    "frequency": "Runs a week",
+    "usual_surface": "Usual surface",
+    "back_history": "Back history",
+}
+
+
+def welcome(ctx: Context) -> Outcome:
+    """Greets a new runner, says what the coach is and is not, and asks the first question."""
+    conversation = fresh(ctx.conversation)
+    conversation.state = f"{PREFIX}:{ORDER[0]}"
+    conversation.data = {}
+    intro = (
+        "Hi, I'm Backstride, a running coach for runners who want a happy back. "
+        "After a run, tell me how it went and whether anything hurt, and I'll suggest "
+        "stretches, surfaces, rest or strength work to suit.\n\n" + advice.disclaimer()
+    )
+    return Outcome(
+        [Reply(text=intro), ask(conversation, QUESTIONS[ORDER[0]], prefix="A few quick questions first.")],
+        conversation,
+        profile=ctx.profile,
+    )
+
+
+def _confirmation(slot: str, profile: Profile, ctx: Context) -> str:
+    if slot == "timezone":
+        now = timezones.local(ctx.now, profile.timezone)
+        return f"Time zone set to {profile.timezone} (it's {now:%H:%M} there now)."
+    return ""
+
+
+def step(ctx: Context, incoming: Incoming) -> Outcome:
+    """Saves the answer to the current onboarding or settings question and moves on."""
+    conversation = fresh(ctx.conversation)
+    flow, _, slot = conversation.state.partition(":")
+    question = QUESTIONS.get(slot)
+    if question is None:
+        return Outcome([Reply(text="Let's start that again.")], idle(conversation))
+    try:
+        value: Any = read_answer(question, incoming, ctx)
+    except (NotUnderstood, parsing.InputError) as problem:
+        note = str(problem) if isinstance(problem, parsing.InputError) else question.reask
+        return Outcome([ask(conversation, question, prefix=note, bump=False)], conversation)
+    profile = Profile.from_dict(ctx.profile.to_dict())
+    setattr(profile, slot, value)
+    note = _confirmation(slot, profile, ctx)
+    if flow == SETTINGS:
+        done = f"Saved: {LABELS[slot].lower()} is now {value}. " + note
+        return Outcome([Reply(text=done.strip())], idle(conversation), profile=profile)
+    position = ORDER.index(slot)
+    if position + 1 < len(ORDER):
+        nxt = ORDER[position + 1]
+        conversation.state = f"{PREFIX}:{nxt}"
+        return Outcome([ask(conversation, QUESTIONS[nxt], prefix=note)], conversation, profile=profile)
+    profile.onboarded = True
+    name = profile.name or "runner"
+    done = (
+        f"All set, {name}. After your next run, just tell me about it, for example "
+        "\"ran 8 km in 45 min on the road, lower back a bit stiff\", or send /checkin. "
+        "/help lists everything else."
+    )
+    return Outcome([Reply(text=done)], idle(conversation), profile=profile)
+
+
+def settings_menu(ctx: Context) -> Outcome:
+    """Shows the current settings with a button to change each."""
+    conversation = fresh(ctx.conversation)
+    conversation.state = f"{SETTINGS}:menu"
+    conversation.question += 1
+    p = ctx.profile
+    current = {
+        "name": p.name or "not set",
+        "timezone": p.timezone,
+        "units": "miles" if p.units == "mi" else "kilometres",
+        "frequency": p.frequency or "not set",
+        "usual_surface": p.usual_surface or "not set",
+        "back_history": p.back_history or "not set",
+    }
+    lines = "\n".join(f"• {LABELS[k]}: {v}" for k, v in current.items())
+    buttons = [Button(LABELS[k], f"a{conversation.question}:{k}") for k in ORDER]
+    text = f"Your settings:\n{lines}\n\nWhich would you like to change? (/cancel to leave them)"
+    return Outcome([Reply(text=text, buttons=rows(buttons, 3), kind="question")], conversation)
+
+
+def settings_step(ctx: Context, incoming: Incoming) -> Outcome:
+    """Asks the question for the setting the runner picked."""
+    conversation = fresh(ctx.conversation)
+    choice: str | None = None
+    if incoming.kind == "button" and incoming.payload:
+        choice = incoming.payload.partition(":")[2]
+    else:
+        typed = incoming.text.strip().lower()
+        choice = next((k for k, label in LABELS.items() if typed in (k, label.lower())), None)
+    if choice not in QUESTIONS:
+        return Outcome([Reply(text="Pick a setting from the buttons, or /cancel.")], conversation)
+    conversation.state = f"{SETTINGS}:{choice}"
+    return Outcome([ask(conversation, QUESTIONS[choice])], conversation)
