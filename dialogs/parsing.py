@@ -1,0 +1,1085 @@
+"""Understanding what runners type: distances, times, surfaces, effort, pain and warning signs.
+
+Each `parse_*` function reads the answer to one coach question; `extract` fills as
+many check-in slots as it safely can from a whole free-text message. Results are the
+string values of the enums in `dialogs.models`. Input that is understood but cannot
+be right (a 500 km run, pain 11/10) raises `InputError`, whose message is written
+to be shown to the runner as is.
+
+Typos are tolerated with rapidfuzz for longer everyday words only. Warning signs are
+always matched exactly, on the uncorrected text, so a typo can never invent an
+emergency.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from rapidfuzz import fuzz, process
+
+from dialogs.models import Effort, PainKind, PainWhere, Sign, Surface, Trend
+
+logger = logging.getLogger(__name__)
+
+MAX_DISTANCE_KM = 200.0
+MAX_DURATION_MIN = 24 * 60
+KM_PER_MILE = 1.609344
+HALF_MARATHON_KM = 21.0975
+MARATHON_KM = 42.195
+PARKRUN_KM = 5.0
+METRES_MIN = 100  # "45m" is minutes, "5000m" is metres
+NEGATION_WINDOW = 3  # words looked at before a trigger
+FUZZY_CUTOFF = 85
+FUZZY_MIN_LEN = 5
+
+
+class InputError(ValueError):
+    """Recognised but unacceptable input; str(e) is a short, specific message for the runner,
+    e.g. "500 km is more than I can believe for one run. How far did you go? (e.g. 8 km)"."""
+
+
+@dataclass
+class Extraction:
+    values: dict[str, Any] = field(default_factory=dict)
+    problems: list[str] = field(default_factory=list)
+
+
+# --------------------------------------------------------------------------- vocabulary
+# Tables map an enum value to regex fragments; fragments are joined with word
+# boundaries, and where two matches overlap the longer one wins ("off-road" beats "road").
+
+SURFACE_WORDS: dict[str, tuple[str, ...]] = {
+    Surface.ROAD.value: (
+        r"roads?", r"concrete", r"asphalt", r"pavements?", r"tarmac", r"sidewalks?",
+        r"streets?", r"blacktop", r"city",
+    ),
+    Surface.TRACK.value: (r"tracks?", r"athletics track", r"running track", r"velodrome"),
+    Surface.TRAIL.value: (
+        r"trails?", r"dirt", r"gravel", r"paths?", r"woods?", r"woodland", r"forests?",
+        r"off[- ]?road", r"towpath", r"canal path", r"bridleway", r"mud", r"muddy",
+        r"mountains?", r"fells?", r"sand", r"beach", r"trail running",
+    ),
+    Surface.GRASS.value: (
+        r"grass", r"grassy", r"fields?", r"playing fields?", r"park grass", r"lawn", r"meadows?",
+    ),
+    Surface.TREADMILL.value: (
+        r"treadmill", r"dreadmill", r"gym", r"indoors", r"running machine",
+    ),
+    Surface.MIXED.value: (
+        r"mixed", r"mix", r"mixture", r"bit of both", r"a bit of everything", r"various",
+        r"variety", r"combination", r"combo", r"all sorts", r"cross[- ]country", r"^both[.!]?$",
+    ),
+}
+
+EFFORT_WORDS: dict[str, tuple[str, ...]] = {
+    Effort.EASY.value: (
+        r"easy", r"easy-?ish", r"very easy", r"relaxed", r"chill", r"chilled", r"gentle",
+        r"recovery", r"comfortable", r"conversational", r"effortless", r"zone 2", r"zone two",
+        r"took it easy", r"cruisy",
+    ),
+    Effort.MODERATE.value: (
+        r"moderate", r"moderately", r"steady", r"medium", r"tempo-?ish", r"comfortably hard",
+        r"somewhat hard", r"in between", r"middling",
+        r"not (?:too |that |very |so |particularly )?(?:hard|easy|tough)",
+    ),
+    Effort.HARD.value: (
+        r"hard(?! to\b)", r"very hard", r"tough", r"all[- ]out", r"flat[- ]out", r"race", r"raced",
+        r"racing", r"intervals?", r"tempo", r"threshold", r"sprints?", r"fartlek",
+        r"hill repeats", r"brutal", r"max(?:imal)? effort", r"pushed (?:it|hard)",
+    ),
+}
+
+# Too vague to trust inside a longer message ("the weather was ok"), fine as a direct answer.
+EFFORT_WORDS_ANSWER_ONLY: dict[str, tuple[str, ...]] = {
+    Effort.EASY.value: (r"light", r"slow", r"slowly", r"jog", r"jogged", r"chilly"),
+    Effort.MODERATE.value: (r"ok", r"okay", r"normal", r"average", r"so-so", r"fine", r"mid"),
+}
+
+BACK_LOW = r"(?:lower|low)[\s-]*back|lumbar|base of (?:my |the )?spine|bottom of (?:my |the )?back|tail ?bone|coccyx|sacrum"
+SIDE_WORDS = r"\b(?:left|right|one side|side|sides|sacroiliac|si joint)\b"
+
+PAIN_PLACES: dict[str, tuple[str, ...]] = {
+    PainWhere.LOW_BACK_CENTRE.value: (BACK_LOW,),
+    PainWhere.LOW_BACK_SIDE.value: (
+        r"(?:left|right|one) side of (?:my |the )?(?:lower |low )?back",
+        r"side of (?:my |the )?(?:lower |low )?back", r"sacroiliac", r"si joint",
+        r"(?:left|right|one) side",
+    ),
+    PainWhere.UPPER_BACK.value: (
+        r"upper[\s-]*back", r"mid[\s-]*back", r"middle of (?:my |the )?back",
+        r"between (?:my |the )?shoulder ?blades?", r"shoulder ?blades?", r"thoracic",
+    ),
+    PainWhere.BUTTOCK.value: (
+        r"buttocks?", r"bum", r"butt", r"glutes?", r"gluteal", r"backside", r"piriformis",
+        r"my bottom", r"sit(?:ting)? ?bones?",
+    ),
+    PainWhere.LEG_ABOVE_KNEE.value: (
+        r"thighs?", r"hamstrings?", r"hammys?", r"hammies", r"quads?", r"quadriceps",
+        r"above (?:the |my )?knees?", r"upper legs?", r"back of (?:my |the )?(?:leg|thigh)",
+        r"(?:left|right|one|my|the) leg",
+    ),
+    PainWhere.LEG_BELOW_KNEE.value: (
+        r"calf", r"calves", r"shins?", r"foot", r"feet", r"ankles?", r"toes?", r"heels?",
+        r"achilles", r"below (?:the |my )?knees?", r"lower legs?",
+        r"down (?:my |the |one )?(?:left |right )?leg", r"down to (?:my |the )?(?:foot|ankle|toes)",
+    ),
+    PainWhere.BOTH_LEGS.value: (
+        r"both (?:of )?(?:my )?legs", r"down both (?:my )?legs", r"both sides down (?:my )?legs",
+    ),
+}
+
+# "my back", "back pain" with no qualifier means the lower back.
+GENERIC_BACK = (
+    r"\bbackache\b"
+    r"|(?<!came )(?<!come )(?<!got )(?<!get )(?<!went )(?<!go )(?<!way )(?<!bounce )(?<!bounced )"
+    r"\bback\s+(?:(?:is|was|felt|feels|got|went|getting|a bit|a little|slightly|quite|really|very|so)\s+)*"
+    r"(?:pain|ache|aches|aching|achy|hurts?|hurting|spasms?|sore|stiff|stiffness|tight|twinge|niggle"
+    r"|problems?|issues?|seized|locked)\b"
+    r"|\b(?:my|the|sore|stiff|bad) back\b(?!\s+(?:of|to|home|and forth|up|then|on|in|from|at|into))"
+)
+
+PAIN_KINDS: dict[str, tuple[str, ...]] = {
+    PainKind.ACHE.value: (
+        r"ache", r"aches", r"ached", r"aching", r"achy", r"backache", r"sore", r"soreness",
+        r"dull", r"niggles?", r"niggly", r"niggling", r"throbbing",
+    ),
+    PainKind.STIFFNESS.value: (
+        r"stiff", r"stiffer", r"stiffness", r"stiffening", r"tight", r"tighter", r"tightness",
+        r"tense",
+    ),
+    PainKind.SPASM.value: (
+        r"spasms?", r"spasming", r"cramps?", r"cramping", r"cramped", r"seized(?: up)?",
+        r"seizing(?: up)?", r"locked(?: up)?", r"went into spasm",
+    ),
+    PainKind.SHARP.value: (
+        r"sharp", r"stabbing", r"stab", r"stabs", r"shooting", r"shoots", r"shot", r"twinges?", r"twinged", r"pinch",
+        r"pinched", r"pinching", r"pinches", r"knife", r"jolts?",
+    ),
+    PainKind.TINGLING.value: (
+        r"burning", r"burns", r"tingles?", r"tingling", r"tingly", r"pins-and-needles",
+        r"electric(?: shocks?)?", r"zinging", r"fizzing",
+    ),
+    PainKind.NUMBNESS.value: (
+        r"numb", r"numbness", r"no feeling", r"lost feeling", r"loss of feeling",
+        r"can't feel",
+    ),
+}
+
+PAIN_WORDS = (
+    r"hurt", r"hurts", r"hurting", r"hurted", r"pain", r"pains", r"painful", r"agony",
+    r"injury", r"injured", r"tweaked", r"discomfort", r"uncomfortable", r"sciatica",
+    r"killing me",
+)
+
+NO_PAIN_PHRASES = (
+    r"no pain", r"pain[- ]?free", r"painless", r"zero pain", r"all good", r"all fine",
+    r"nothing to report", r"no (?:issues|problems|niggles|complaints)",
+    r"(?:0|zero)\s*(?:/|out of)\s*10",
+    r"pain (?:is |was |of |at |score |level )?(?:0|zero)\b",
+    r"(?:felt|feel|feels|feeling) (?:really |so |pretty |totally |absolutely )?"
+    r"(?:great|good|fine|amazing|strong|awesome|brilliant|fantastic|ok|okay|alright|perfect|grand)",
+    r"none", r"nothing", r"nada", r"fine", r"great", r"perfect",
+)
+
+SOME_PAIN_ANSWERS = (r"a bit", r"a little", r"a tad", r"slightly", r"some", r"kind of", r"sort of")
+
+TREND_WORDS: dict[str, tuple[str, ...]] = {
+    Trend.BETTER.value: (
+        r"better", r"getting better", r"easing", r"eased", r"easing off", r"improving",
+        r"improved", r"settling", r"settling down", r"on the mend", r"less painful",
+        r"not as bad", r"less sore", r"fading",
+    ),
+    Trend.SAME.value: (
+        r"same", r"the same", r"about the same", r"no change", r"unchanged", r"similar",
+        r"no different", r"not changed", r"hasn't changed", r"not changing", r"stable",
+        r"no better", r"no worse", r"not (?:getting )?(?:any )?(?:better|worse)",
+        r"not improving", r"isn't improving", r"not worsening",
+    ),
+    Trend.WORSE.value: (
+        r"worse", r"getting worse", r"worsening", r"worse-and-worse", r"more painful",
+        r"deteriorating", r"flaring(?: up)?", r"spreading",
+    ),
+}
+
+YES_WORDS = (
+    r"yes", r"yeah", r"yea", r"yep", r"yup", r"ya", r"y", r"aye", r"sure", r"true",
+    r"definitely", r"of course", r"correct", r"absolutely", r"indeed", r"affirmative",
+    r"it does(?!\s*(?:not|n't))", r"it did(?!\s*(?:not|n't))", r"i do(?!\s*(?:not|n't))",
+    r"i have(?!\s*(?:not|n't))", r"it is(?!\s*(?:not|n't))",
+)
+NO_WORDS = (
+    r"no", r"nope", r"nah", r"n", r"nay", r"false", r"never", r"not really", r"not at all",
+    r"negative", r"it doesn't", r"it does not", r"it didn't", r"it did not", r"i don't",
+    r"i do not", r"i haven't", r"it isn't", r"it's not", r"not",
+)
+UNSURE_WORDS = (
+    r"not sure", r"unsure", r"maybe", r"don't know", r"dunno", r"no idea", r"perhaps",
+    r"sometimes", r"possibly", r"can't tell", r"hard to say",
+)
+
+SINCE_PHRASES: dict[int, tuple[str, ...]] = {
+    2: (r"the day before yesterday", r"(?:a )?couple (?:of )?days", r"two days"),
+    3: (r"(?:a )?few days", r"several days"),
+    7: (r"a week", r"one week", r"last week", r"past week", r"over a week", r"all week", r"a week ago"),
+    14: (r"a fortnight", r"(?:a )?couple (?:of )?weeks", r"two weeks"),
+    21: (r"(?:a )?few weeks", r"several weeks"),
+    30: (r"a month", r"one month", r"last month", r"past month"),
+    60: (r"months", r"(?:a )?couple (?:of )?months"),
+    90: (r"(?:a )?few months", r"several months"),
+    365: (r"ages", r"years", r"a year", r"forever", r"(?:a )?long time", r"as long as i can remember"),
+    1: (r"yesterday", r"last night", r"a day", r"one day"),
+    0: (
+        r"today", r"this run", r"during (?:the|my|this|today's) run", r"just now",
+        r"this morning", r"this afternoon", r"this evening", r"tonight", r"mid[- ]?run",
+        r"halfway", r"since the run", r"a few hours ago", r"an hour ago",
+    ),
+}
+# As the answer to "when did it start?" these mean today; in a whole message they
+# usually say when it hurts ("always hurts after running").
+SINCE_ANSWER_ONLY: dict[int, tuple[str, ...]] = {
+    0: (
+        r"started running", r"on the run", r"while running", r"whilst running", r"during",
+        r"after (?:the|my|this) run", r"after running", r"a few hours",
+    ),
+}
+SINCE_UNITS: dict[str, int] = {"day": 1, "week": 7, "month": 30, "year": 365, "hour": 0}
+SINCE_ABBREVIATIONS: dict[str, str] = {"d": "day", "w": "week", "m": "month", "y": "year"}
+
+WARMUP_EASES = (
+    r"goes away", r"go away", r"went away", r"eases", r"eased", r"ease", r"easing", r"loosens",
+    r"loosened", r"loosen", r"loosening", r"wears off", r"wore off", r"disappears",
+    r"disappeared", r"settles", r"settled", r"improves", r"improved", r"fades", r"faded",
+    r"gets better", r"got better", r"feels better", r"fine", r"better", r"eases off",
+)
+WARMUP_CONTEXT = (
+    r"warm(?:ed|ing|s)? up", r"warm-?up", r"warmed", r"get(?:ting)? going", r"got going",
+    r"(?:once|when|after) (?:i'm |i am |i get |i got |it's |it is |it gets |i'm nice and )?warm",
+    r"(?:get|gets|got|getting) warm",
+    r"(?:a|the first|one|1) (?:mile|km|k|kilometre|kilometer)", r"a (?:few|couple of) (?:minutes|miles|km|k)",
+    r"first (?:few|couple of )?(?:minutes|miles|km|k|mile)", r"once i(?:'m| am)? moving",
+    r"into (?:the|my) run", r"after a bit", r"once i get into it", r"as i run", r"as i go",
+    r"minutes in", r"mile in", r"km in",
+)
+WARMUP_NOT_EASING = (
+    r"(?:doesn't|does not|didn't|did not|never|won't|will not|don't) "
+    r"(?:really |ever |actually )?(?:ease|loosen|go away|wear off|settle|get better|improve)",
+)
+EVERY_RUN = (
+    r"every (?:single )?run", r"every time i (?:run|go running|go for a run|go out)",
+    r"each time i (?:run|go running|go for a run)", r"after (?:each|every) run",
+    r"whenever i (?:run|go running|go for a run)", r"every time", r"each run",
+    r"always (?:hurts|aches|gets|get|is|sore|stiff|tight|happens|comes on)",
+    r"(?:hurts|aches|sore|stiff|tight) every time", r"every single time",
+)
+NOT_EVERY_RUN = (
+    r"not every (?:run|time)", r"not always", r"only sometimes", r"sometimes", r"occasionally",
+    r"now and then", r"first time", r"never before", r"only (?:after|on|when)",
+)
+
+NUMBER_WORDS: dict[str, int] = {
+    "zero": 0, "nil": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
+    "seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12,
+    "thirteen": 13, "fourteen": 14, "fifteen": 15, "sixteen": 16, "seventeen": 17,
+    "eighteen": 18, "nineteen": 19,
+}
+TENS_WORDS: dict[str, int] = {
+    "twenty": 20, "thirty": 30, "forty": 40, "fourty": 40, "fifty": 50, "sixty": 60,
+    "seventy": 70, "eighty": 80, "ninety": 90,
+}
+
+# Longer words that typos are corrected to; short words are never fuzzed.
+FUZZY_VOCAB: dict[str, str] = {
+    word: word for word in (
+        "concrete", "asphalt", "pavement", "tarmac", "sidewalk", "street", "track", "trail",
+        "gravel", "forest", "woods", "grass", "field", "treadmill", "mixed", "various",
+        "aching", "stiff", "stiffness", "tightness", "spasm", "cramp", "cramping", "seized",
+        "sharp", "stabbing", "shooting", "twinge", "pinching", "burning", "tingling",
+        "numbness", "electric", "lower", "lumbar", "upper", "shoulder", "buttock", "buttocks",
+        "glute", "glutes", "thigh", "hamstring", "hamstrings", "calves", "shins", "better",
+        "easing", "improving", "worse", "worsening", "unchanged", "similar", "relaxed",
+        "gentle", "recovery", "moderate", "steady", "medium", "tempo", "intervals", "tough",
+        "minutes", "hours", "kilometres", "kilometers", "kilometre", "kilometer", "miles",
+        "metres", "meters", "marathon", "parkrun", "yesterday", "couple", "weeks", "months",
+        "month", "minute", "metre", "meter", "hour",
+        "fortnight", "sciatica",
+    )
+} | {"lowerback": "lower back", "upperback": "upper back", "midback": "mid back"}
+# Real words that sit within the cutoff of a vocabulary word.
+NOT_TYPOS = frozenset({
+    "arching", "shouting", "punching", "burying", "things", "words", "trial", "trials",
+    "staff", "stuff", "started", "starting", "stated", "worst", "share", "shape", "later",
+    "lover", "upped", "shine", "grasp", "tracker", "trailer", "steadily", "seize", "though",
+    "trough", "shines", "camping", "tinkling", "similarly", "acing", "tinge", "twine", "grave",
+    "gravely", "stead", "caves", "moths", "coupe", "glues", "grasps", "meteor",
+})
+
+# ---------------------------------------------------------------- warning-sign patterns
+# Matched exactly (never fuzzed). A named group `k` marks the symptom word, which is
+# checked for negation as well as the start of the match ("my groin isn't numb").
+
+NUMB_WORD = (
+    r"(?P<k>numb(?:ness|ed)?|no feeling|(?:lost|loss of|no|reduced|less|lack of) (?:feeling|sensation)"
+    r"|can't feel|cannot feel|tingl(?:e|es|ed|ing|y)|pins-and-needles|needles)"
+)
+SADDLE_PLACE = (
+    r"(?:groin|crotch|genitals?|genital area|privates|private (?:parts|area)"
+    r"|between (?:my|the|your) legs|saddle(?: area| region)?|inner thighs?|insides? of (?:my |the )?thighs?"
+    r"|perineum|taint"
+    r"|bum|butt|buttocks?|backside|bottom(?! of)|anus|back passage|vagina|penis|testicles|scrotum"
+    r"|sit(?:ting)? ?bones?)"
+)
+_GAP = r"(?:\s+\S+){0,5}?\s+"
+LEG_GIVE = r"giving way|gave way|give way|gives way|giving out|gave out|buckl\w*|collaps\w*"
+FAMILY = r"\b(?:mum|mom|dad|mother|father|sister|brother|family|friend|wife|husband|partner|gran\w*|aunt\w*|uncle|son|daughter)\b"
+
+SIGN_PATTERNS: dict[str, tuple[str, ...]] = {
+    Sign.SADDLE_NUMBNESS.value: (
+        rf"\b{NUMB_WORD}(?:\s+\S+){{0,5}}?\s+(?:in |around |on |of )?(?:my |the )?{SADDLE_PLACE}\b",
+        rf"\b{SADDLE_PLACE}{_GAP}{NUMB_WORD}",
+        r"\bsaddle (?:numbness|anaesthesia|anesthesia)\b",
+    ),
+    Sign.BLADDER_BOWEL.value: (
+        r"\b(?:can't|couldn't|cannot|can not|could not|unable to|struggl\w* to|hard to|difficult to"
+        r"|not able to|wasn't able to|haven't been able to) (?:pee|wee|urinate|piss|go for a wee"
+        r"|empty my bladder|pass urine|start peeing|control my bladder|control my bowels?)\b",
+        r"\b(?:trouble|difficulty|difficulties|problems?|issues?|struggling|struggle|straining)"
+        r" (?:with )?(?:peeing|weeing|urinating|passing urine|going for a wee|my bladder|my bowels?"
+        r"|bladder|bowels?)\b",
+        r"\b(?:wet|wetting|peed|pee'd|weed|wee'd|pissed|soiled|soiling|pooed|poo'd|pooped|shat|shit)"
+        r" myself\b",
+        r"\b(?:lost|losing|lose|loss of|no) control (?:of|over) (?:my )?(?:bladder|bowels?|peeing|pooing)\b",
+        r"\b(?:bladder|bowel) (?:control|problems?|issues?|trouble|leak\w*|accidents?)\b",
+        r"\bincontinen\w*",
+        r"\b(?:can't|cannot|couldn't) (?:feel|tell) when i need (?:to )?(?:go|pee|wee|the toilet|the loo|a poo|a wee)\b",
+        r"\b(?:leaking|leaked|leaks) (?:urine|pee|wee)\b",
+    ),
+    Sign.BOTH_LEGS.value: (
+        rf"\bboth (?:of )?(?:my )?(?:legs|feet)\b(?:\s+\S+){{0,3}}?\s+(?P<k>weak\w*|numb\w*|{LEG_GIVE}|no feeling)",
+        r"\b(?P<k>weak\w*|numb\w*|no feeling|lost feeling|can't feel)(?:\s+\S+){0,3}?\s+both (?:of )?(?:my )?(?:legs|feet)\b",
+        rf"\blegs (?:\S+\s+){{0,2}}?(?P<k>{LEG_GIVE})",
+        r"\b(?:legs|feet) (?:are|were|feel|felt|went|go|going|have gone|keep going)"
+        r" (?:a bit |quite |really |very |completely |totally )?(?P<k>numb\w*)",
+        r"\b(?P<k>numb\w*) (?:in |down )?(?:my |both )?(?:legs|feet)\b",
+    ),
+    Sign.LEG_WEAKNESS_WORSENING.value: (
+        r"\b(?:legs?|foot|feet|knees?) (?:is |are |keeps |keep |has been |have been |seems |feels )?"
+        r"(?:getting|growing|becoming|going) weaker\b",
+        r"\bweaker-and-weaker\b", r"\bweaker (?:by the|every|each) (?:day|hour)\b",
+        r"\b(?:foot|leg|toes) (?:is |keeps |keep |has been )?(?:dragging|drops|dropping|slapping)"
+        r" (?:more|worse|more-and-more)\b",
+        r"\bdragging more-and-more\b",
+        r"\b(?:leg |foot )?weakness (?:is |has been |keeps |seems )?(?:getting|gets|got|growing) worse\b",
+        r"\b(?:leg |foot )?weakness (?:is )?(?:worsening|increasing|spreading)\b",
+        r"\b(?:worsening|increasing|progressive|spreading) (?:leg |foot )?weakness\b",
+    ),
+    Sign.LEG_WEAKNESS.value: (
+        r"\b(?:foot ?drop|drop ?foot|dropped foot)\b",
+        r"\b(?:leg|knee) (?:gave|gives|giving|give|went|keeps giving|kept giving) (?:way|out)\b",
+        r"\b(?:can't|cannot|couldn't|can not) (?:lift|raise|pick up|flex) my (?:left |right )?(?:foot|toes|leg)\b",
+        r"\b(?:leg|foot)(?: is| feels| felt| went| has gone| has been| was| seems| feeling)?"
+        r"(?: a bit| quite| really| very| kind of| sort of| so)? (?P<k>weak)\b",
+        r"\bweak (?:left |right )?(?:leg|foot|ankle)\b",
+        r"\bweakness in (?:my |the )?(?:left |right )?(?:leg|foot|ankle)\b",
+        r"\b(?:leg|foot) weakness\b",
+        r"\bfoot (?:is |keeps |keep |was |started )?(?:dragging|slapping|catching)\b",
+    ),
+    Sign.FALL_INJURY.value: (
+        r"\bfell\b(?!\s+(?:asleep|behind|apart|short|off the pace|into|in love|back|run|race|running|runner))",
+        r"\bfallen\b(?!\s+(?:asleep|behind|apart))",
+        r"\b(?:a|after|had|bad|nasty|the|heavy|hard) fall\b",
+        r"\bslipped (?:and|on|over)\b", r"\blanded (?:on|hard|badly|awkwardly)\b",
+        r"\b(?:car|bike|cycling|road traffic|traffic) (?:accident|crash|collision)\b",
+        r"\b(?:hit|knocked (?:over|down)) by\b", r"\bknocked (?:over|down)\b",
+        r"\bcrashed (?:my|the|on|off|into)\b", r"\bcollided with\b", r"\btook a tumble\b",
+        r"\bwent flying\b", r"\bwent down hard\b",
+    ),
+    Sign.FEVER_UNWELL.value: (
+        r"\bfever\w*", r"\b(?:a|high|got a|have a|had a|running a|with a|raised) temperature\b",
+        r"\btemperature of 3[7-9]", r"\bchills\b", r"\bshivery\b", r"\bshivering\b",
+        r"\bnight sweats\b", r"\bunwell\b",
+        r"\b(?:feel|feeling|felt|been|am|i'm|was) (?:a bit |quite |really |very |pretty |generally )?(?:ill|poorly)\b",
+    ),
+    Sign.NIGHT_PAIN.value: (
+        r"\b(?:wake|wakes|waking|woke|woken) me(?: up)?\b", r"\bkeeps? me (?:up|awake)\b",
+        r"\bkept me (?:up|awake)\b",
+        r"\bworse (?:when |while |whilst )?(?:i )?(?:lying|lie|lay|laying) down\b",
+        r"\b(?:lying|laying) down makes it worse\b", r"\bworse (?:at night|in bed)\b",
+        r"\b(?:hurts|pain|aches|sore) (?:more )?(?:at night|in bed|lying down)\b",
+        r"\bnight pain\b",
+        r"\b(?:can't|cannot|couldn't) (?:sleep|get to sleep|get comfortable in bed)"
+        r"(?: (?:for|because of|with|due to) (?:the )?(?:pain|it))?\b",
+    ),
+    Sign.WEIGHT_LOSS_CANCER.value: (
+        r"\b(?:lost|losing|lose|dropped|dropping) (?:a lot of |a bunch of |some )?weight"
+        r" (?:without trying|for no reason|without meaning to|and i don't know why)\b",
+        r"\bweight loss (?:without trying|for no reason)\b",
+        r"\b(?:unexplained|unintentional|unintended|unexplainable) weight loss\b",
+        r"\bhistory of (?:\w+ )?cancer\b", r"\b(?:had|have|has|got|diagnosed with|treated for)"
+        r" (?:\w+ )?cancer\b", r"\bcancer survivor\b", r"\bchemo(?:therapy)?\b",
+        r"\bradiotherapy\b", r"\btumou?rs?\b",
+    ),
+}
+
+NEGATORS = frozenset({
+    "no", "not", "never", "without", "didn't", "don't", "haven't", "none", "nothing",
+    "doesn't", "isn't", "wasn't", "hasn't", "hadn't", "aren't", "weren't", "won't", "nor",
+    "neither", "nearly", "almost", "zero",
+})
+
+# --------------------------------------------------------------------------- helpers
+
+_NUM = r"(?<![\w.])(-?[0-9]{1,9}(?:\.[0-9]{1,6})?)(?![0-9])"
+_NOT_PACE = r"(?!\s*(?:mins?|minutes?)?\s*(?:/|per\b|a\b)?\s*(?:km\b|k\b|kilomet|mi\b|miles?\b))"
+_CLAUSE_BREAK = re.compile(
+    r"[,;!?()]|[.:](?=\s|$)|\s-\s|\s(?:but|and|although|though|however|whereas|then|plus)\s"
+)
+_CONTRACTION = re.compile(r"\b(do|does|did|ca|could|wo|is|was|have|has|had|are|were|would|should)nt\b")
+_STRAY = re.compile(r"[^\w\s.,:;/'+\-?!()%~&]")
+
+
+def _normalise(text: str) -> str:
+    """Lower-case, plain apostrophes, no emoji, no thousands separators, single spaces."""
+    text = text.lower().replace("\u2019", "'").replace("\u2018", "'").replace("`", "'")
+    text = _STRAY.sub(" ", text).replace("_", " ")
+    text = re.sub(r"(?<=[0-9]),(?=[0-9]{3}(?![0-9]))", "", text)
+    text = _CONTRACTION.sub(r"\1n't", text)
+    text = re.sub(r"\bcan not\b", "cannot", text)
+    text = re.sub(r"\bpins (?:and|&|n) needles\b", "pins-and-needles", text)
+    # "weaker and weaker" must survive clause splitting on "and".
+    text = re.sub(r"\b([a-z]+) and \1\b", r"\1-and-\1", text)
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def _fix_typo(match: re.Match[str]) -> str:
+    word = match.group(0)
+    if word in FUZZY_VOCAB or word in NOT_TYPOS:
+        return FUZZY_VOCAB.get(word, word)
+    best = process.extractOne(word, FUZZY_VOCAB.keys(), scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF)
+    if best is None or best[0][0] != word[0]:
+        return word
+    return FUZZY_VOCAB[best[0]]
+
+
+def _correct(text: str) -> str:
+    return re.sub(rf"\b[a-z]{{{FUZZY_MIN_LEN},}}\b", _fix_typo, text)
+
+
+def _prepare(text: str) -> str:
+    return _correct(_normalise(text))
+
+
+def _number_word(match: re.Match[str]) -> str:
+    tens, unit = match.group(1), match.group(2)
+    value = TENS_WORDS.get(tens, 0) if tens else 0
+    return str(value + (NUMBER_WORDS[unit] if unit else 0))
+
+
+_NUMBER_WORDS_RE = re.compile(
+    rf"\b(?:({'|'.join(TENS_WORDS)})(?:[\s-]({'|'.join(w for w, n in NUMBER_WORDS.items() if 0 < n < 10)}))?"
+    rf"|({'|'.join(NUMBER_WORDS)}))\b"
+)
+
+
+def _digits(text: str) -> str:
+    """Spell-out numbers as digits: "forty-five minutes" -> "45 minutes"."""
+
+    def replace(match: re.Match[str]) -> str:
+        if match.group(3):
+            return str(NUMBER_WORDS[match.group(3)])
+        return _number_word(match)
+
+    return _NUMBER_WORDS_RE.sub(replace, text)
+
+
+def _compile(fragments: Iterable[str]) -> re.Pattern[str]:
+    return re.compile(r"(?<![\w'-])(?:" + "|".join(fragments) + r")(?![\w'-])")
+
+
+def _compile_table(table: dict[Any, tuple[str, ...]]) -> list[tuple[Any, re.Pattern[str]]]:
+    return [(key, _compile(fragments)) for key, fragments in table.items()]
+
+
+def _find(text: str, table: list[tuple[Any, re.Pattern[str]]]) -> list[tuple[int, int, Any]]:
+    """All (start, end, key) matches, overlaps resolved in favour of the longer match."""
+    hits = [(m.start(), m.end(), key) for key, pattern in table for m in pattern.finditer(text)]
+    hits.sort(key=lambda h: (h[0], -(h[1] - h[0])))
+    kept: list[tuple[int, int, Any]] = []
+    for hit in sorted(hits, key=lambda h: -(h[1] - h[0])):
+        if all(hit[1] <= k[0] or hit[0] >= k[1] for k in kept):
+            kept.append(hit)
+    return sorted(kept)
+
+
+def _clauses(text: str) -> list[str]:
+    return [c.strip() for c in _CLAUSE_BREAK.split(text) if c and c.strip()]
+
+
+def _negated(text: str, start: int) -> bool:
+    """A negator within NEGATION_WINDOW words before `start`, in the same clause."""
+    before = _CLAUSE_BREAK.split(text[:start])[-1]
+    words = re.findall(r"[a-z']+", before)[-NEGATION_WINDOW:]
+    return any(w in NEGATORS for w in words)
+
+
+def _fmt(value: float) -> str:
+    return f"{value:.1f}".rstrip("0").rstrip(".") if value != int(value) else str(int(value))
+
+
+def _round(value: float) -> int:
+    return int(value + 0.5) if value >= 0 else -int(-value + 0.5)
+
+
+def _bare_number(text: str) -> float | None:
+    """The number when the whole answer is just a number, give or take "about" and "ish"."""
+    match = re.fullmatch(
+        r"(?:about|around|roughly|approx\.?|approximately|maybe|like|~|just under|just over"
+        r"|over|under|nearly|almost|probably|i think|a)?\s*(-?[0-9]{1,9}(?:\.[0-9]{1,6})?)"
+        r"\s*(?:-?ish|or so|i think|maybe)?\s*[.!?~]*",
+        text.strip(),
+    )
+    return float(match.group(1)) if match else None
+
+
+def _lone_number(text: str) -> float | None:
+    """The only number in a short answer ("easy, 3", "about a 4 I'd say"), unless it has a unit."""
+    numbers = list(re.finditer(rf"{_NUM}(?!\s*(?:/|:|{_UNIT_AFTER}))", text))
+    if len(numbers) != 1 or len(re.findall(r"[0-9]+(?:\.[0-9]+)?", text)) != 1:
+        return None
+    return float(numbers[0].group(1))
+
+
+_SURFACES = _compile_table(SURFACE_WORDS)
+_EFFORT_STRICT = _compile_table(EFFORT_WORDS)
+_EFFORT_LOOSE = _compile_table(
+    {k: EFFORT_WORDS[k] + EFFORT_WORDS_ANSWER_ONLY.get(k, ()) for k in EFFORT_WORDS}
+)
+_PLACES = _compile_table(PAIN_PLACES)
+_KINDS = _compile_table(PAIN_KINDS)
+_TRENDS = _compile_table(TREND_WORDS)
+_SINCE_STRICT = _compile_table(SINCE_PHRASES)
+_SINCE_LOOSE = _compile_table({k: v + SINCE_ANSWER_ONLY.get(k, ()) for k, v in SINCE_PHRASES.items()})
+_PAIN_WORD = _compile(PAIN_WORDS + tuple(f for fs in PAIN_KINDS.values() for f in fs))
+_NO_PAIN = _compile(NO_PAIN_PHRASES)
+_SOME_PAIN = re.compile(r"(?:" + "|".join(SOME_PAIN_ANSWERS) + r")\b")
+_ANY_PLACE = _compile([f for fs in PAIN_PLACES.values() for f in fs] + [GENERIC_BACK])
+_GENERIC_BACK = re.compile(GENERIC_BACK)
+_SIDE = re.compile(SIDE_WORDS)
+_YES = _compile(YES_WORDS)
+_NO = _compile(NO_WORDS)
+_UNSURE = _compile(UNSURE_WORDS)
+_EASES = _compile(WARMUP_EASES)
+_WARMUP = _compile(WARMUP_CONTEXT)
+_NOT_EASING = _compile(WARMUP_NOT_EASING)
+_EVERY_RUN = _compile(EVERY_RUN)
+_NOT_EVERY_RUN = _compile(NOT_EVERY_RUN)
+_SIGNS = {sign: [re.compile(p) for p in patterns] for sign, patterns in SIGN_PATTERNS.items()}
+_UNIT_AFTER = r"(?:km|k|kilomet|mi|miles?|m|mins?|minutes?|h|hrs?|hours?|days?|weeks?|months?|years?|%)\b"
+_ANSWERED_NO = re.compile(r"(?:no|nope|none|nah|not really|never|negative|n/a)")
+_EFFORT_CONTEXT = re.compile(r"\b(?:effort|rpe|exertion|intensity|perceived)\b")
+_SINCE_CONTEXT = re.compile(r"\b(?:since|for|ago|started|began|begun|been|start|came on|on and off)\b")
+
+
+# --------------------------------------------------------------------------- distance
+
+# (pattern, km per unit, smallest value believed in that unit)
+_DISTANCE_UNITS = (
+    (rf"{_NUM}\s*(?:km|kms|k|kilomet(?:er|re)s?|klicks?)\b", 1.0, None),
+    (rf"{_NUM}\s*(?:mi|miles?)\b", KM_PER_MILE, None),
+    (rf"{_NUM}\s*(?:metres?|meters?|mtrs?)\b", 0.001, None),
+    (rf"{_NUM}\s*m\b(?!\s*/)", 0.001, METRES_MIN),  # "45m" is more likely minutes
+)
+_NAMED_DISTANCES = (
+    (r"\bhalf[\s-]*(?:marathon|mara)\b", HALF_MARATHON_KM),
+    (r"(?<!half )(?<!half-)\bmarathon\b", MARATHON_KM),
+    (r"\bpark ?run\b", PARKRUN_KM),
+)
+_HALF_ALONE = r"\b(?:ran |did |raced |run )?(?:a |the )?half\b(?![\s-]*(?:an?\b|hour|hr|way|of|the|mile|km|k\b|it|my|as|that|time|\d))"
+
+
+def _distance_error(value: float, units: str) -> InputError:
+    unit = "km" if units == "km" else "miles"
+    example = "8 km" if units == "km" else "5 miles"
+    if value <= 0:
+        return InputError(f"{_fmt(value)} {unit} isn't a run I can log. How far did you go? (e.g. {example})")
+    return InputError(
+        f"{_fmt(value)} {unit} is more than I can believe for one run. How far did you go? (e.g. {example})"
+    )
+
+
+def _find_distance(text: str, units: str, answer: bool) -> float | None:
+    """Distance in km from prepared, digit-converted text; `answer` allows bare numbers."""
+    hits: list[tuple[int, float, float, str]] = []  # (position, km, shown value, shown unit)
+    for pattern, factor, smallest in _DISTANCE_UNITS:
+        for m in re.finditer(pattern, text):
+            value = float(m.group(1))
+            if smallest is not None and abs(value) < smallest:
+                continue
+            if factor == KM_PER_MILE:
+                hits.append((m.start(), value * factor, value, "mi"))
+            else:
+                hits.append((m.start(), value * factor, value * factor, "km"))
+    for pattern, km in _NAMED_DISTANCES:
+        for m in re.finditer(pattern, text):
+            hits.append((m.start(), km, km, "km"))
+    if answer:
+        for m in re.finditer(_HALF_ALONE, text):
+            hits.append((m.start(), HALF_MARATHON_KM, HALF_MARATHON_KM, "km"))
+    else:
+        for m in re.finditer(r"\b(?:ran|did|raced|run) (?:a|the) half\b(?![\s-]*(?:an?\b|hour|hr|way|of))", text):
+            hits.append((m.start(), HALF_MARATHON_KM, HALF_MARATHON_KM, "km"))
+    if not hits and answer:
+        bare = _bare_number(text)
+        if bare is not None:
+            factor = KM_PER_MILE if units == "mi" else 1.0
+            hits.append((0, bare * factor, bare, units))
+    if not hits:
+        return None
+    _, km, shown, unit = min(hits, key=lambda h: h[0])
+    if km <= 0 or km > MAX_DISTANCE_KM:
+        raise _distance_error(shown, unit)
+    return round(km, 3)
+
+
+def parse_distance(text: str, units: str = "km") -> float | None:
+    """Distance in km; a bare number is in the runner's `units` ("km" or "mi")."""
+    return _find_distance(_digits(_prepare(text)), "mi" if units == "mi" else "km", answer=True)
+
+
+# --------------------------------------------------------------------------- duration
+
+_DURATION_PHRASES = (
+    (r"\b(?:(?:an?|1) )?(?:hour|hr) and (?:a )?half\b", "90 min"),
+    (r"\b(?:an?|1) and (?:a )?half hours?\b", "90 min"),
+    (r"\b(?:(?:an?|1) )?(?:hour|hr) and (?:a )?quarter\b", "75 min"),
+    (r"\b3 quarters of an hour\b", "45 min"),
+    (r"\b(?:a )?quarter of an hour\b", "15 min"),
+    (r"\b(?:half an? hour|half-hour|a half hour|half hour)\b", "30 min"),
+    (r"\b(?:an|a) (hour|hr)\b", r"1 \1"),
+)
+_HOURS = r"(?:h|hrs?|hours?)"
+_MINUTES = r"(?:mins?|minutes?|mns?)"
+_DURATION_CONTEXT = re.compile(r"(?:\bin|\btook|\btime|\bfor|\bfinished|\bduration|\bclocked|\bdid it in)\s+(?:\w+\s+)?$")
+
+
+def _duration_error(minutes: float) -> InputError:
+    if minutes <= 0:
+        return InputError(f"{_fmt(minutes)} minutes isn't a run I can log. How long did it take? (e.g. 45 min)")
+    return InputError(
+        f"{_fmt(minutes / 60)} hours is longer than I can believe for one run. "
+        "How long did it take? (e.g. 45 min)"
+    )
+
+
+def _find_duration(text: str, answer: bool) -> float | None:
+    """Minutes from prepared, digit-converted text; `answer` allows bare numbers and "45m"."""
+    for pattern, replacement in _DURATION_PHRASES:
+        text = re.sub(pattern, replacement, text)
+    text = re.sub(r"\b([0-9]{1,3}) and (?:a )?half hours?\b", lambda m: f"{int(m.group(1)) * 60 + 30} min", text)
+    hits: list[tuple[int, int, float]] = []  # (start, end, minutes)
+
+    def taken(start: int) -> bool:
+        return any(a <= start < b for a, b, _ in hits)
+
+    for m in re.finditer(r"(?<![0-9:])([0-9]{1,2}):([0-5][0-9]):([0-5][0-9])(?![0-9:])", text):
+        hits.append((m.start(), m.end(), int(m.group(1)) * 60 + int(m.group(2)) + int(m.group(3)) / 60))
+    hour_pattern = (
+        rf"{_NUM}\s*{_HOURS}(?:\s*(?:and\s+)?([0-9]{{1,2}})\s*(?:{_MINUTES}|m)\b|([0-9]{{2}})\b|\b)"
+    )
+    for m in re.finditer(hour_pattern, text):
+        minutes = float(m.group(1)) * 60 + float(m.group(2) or m.group(3) or 0)
+        hits.append((m.start(), m.end(), minutes))
+    minute_units = rf"(?:{_MINUTES}|m)" if answer else _MINUTES
+    minute_pattern = (
+        rf"{_NUM}\s*{minute_units}\b(?:\s*(?:and\s+)?([0-9]{{1,2}})\s*(?:s|secs?|seconds?)\b)?{_NOT_PACE}"
+    )
+    for m in re.finditer(minute_pattern, text):
+        if not taken(m.start()):  # else the minutes of "1 hr 5 min", already counted
+            hits.append((m.start(), m.end(), float(m.group(1)) + float(m.group(2) or 0) / 60))
+    if not answer:
+        # "45m" inside a message: minutes when too small to be metres
+        for m in re.finditer(rf"{_NUM}\s*m\b{_NOT_PACE}", text):
+            if abs(float(m.group(1))) < METRES_MIN and not taken(m.start()):
+                hits.append((m.start(), m.end(), float(m.group(1))))
+    for m in re.finditer(rf"(?<![0-9:.])([0-9]{{1,3}}):([0-5][0-9])(?![0-9:]){_NOT_PACE}", text):
+        if not answer and not _DURATION_CONTEXT.search(text[: m.start()]):
+            continue  # "at 7:30" is a time of day
+        first, second = int(m.group(1)), int(m.group(2))
+        # "1:05" is more likely an hour and five than a 65-second run
+        if not taken(m.start()):
+            hits.append((m.start(), m.end(), first * 60 + second if first < 5 else first + second / 60))
+    if not hits and answer:
+        bare = _bare_number(text)
+        if bare is not None:
+            hits.append((0, 0, bare))
+    if not hits:
+        return None
+    minutes = min(hits)[2]
+    if minutes <= 0 or minutes > MAX_DURATION_MIN:
+        raise _duration_error(minutes)
+    return round(minutes, 2)
+
+
+def parse_duration(text: str) -> float | None:
+    """Minutes; a bare number is minutes, "1:05:30" is h:m:s and "45:30" is m:s."""
+    return _find_duration(_digits(_prepare(text)), answer=True)
+
+
+# --------------------------------------------------------------------------- surface
+
+
+def _surface_in(text: str) -> str | None:
+    found = {key for _, _, key in _find(text, _SURFACES)}
+    if Surface.MIXED.value in found or len(found) > 1:
+        return Surface.MIXED.value
+    return found.pop() if found else None
+
+
+def parse_surface(text: str) -> str | None:
+    """A Surface value; two different surfaces in one answer make "mixed"."""
+    return _surface_in(_prepare(text))
+
+
+# --------------------------------------------------------------------------- effort
+
+EFFORT_ERROR = "Effort goes from 1 (very easy) to 10 (all out). {n} is off that scale: what number fits? (e.g. 6)"
+PAIN_ERROR = "Pain goes from 0 (none) to 10 (the worst imaginable). {n} is off that scale: what number fits? (e.g. 3)"
+
+
+def _effort_level(score: int) -> str:
+    if score <= 3:
+        return Effort.EASY.value
+    if score <= 6:
+        return Effort.MODERATE.value
+    return Effort.HARD.value
+
+
+def _score_hits(text: str) -> list[tuple[int, float, str, str]]:
+    """Every "n/10"-like number as (position, value, its clause, the clause before)."""
+    hits = []
+    for m in re.finditer(rf"{_NUM}\s*(?:/|out of|outta|of)\s*10\b", text):
+        before = _CLAUSE_BREAK.split(text[: m.start()])
+        clause = before[-1] + _CLAUSE_BREAK.split(text[m.start():])[0]
+        hits.append((m.start(), float(m.group(1)), clause, before[-2] if len(before) > 1 else ""))
+    return hits
+
+
+def _find_effort_score(text: str, answer: bool) -> int | None:
+    candidates: list[tuple[int, float]] = []
+    pattern = (
+        rf"\b(?:rpe|effort|exertion|intensity)(?:level|score|rating|was|is|of|at|about|around|maybe|a|:|=|-|\s)*"
+        rf"{_NUM}(?:\s*(?:/|out of)\s*10\b)?"
+    )
+    for m in re.finditer(pattern, text):
+        candidates.append((m.start(), float(m.group(1))))
+    for m in re.finditer(rf"{_NUM}\s*(?:/|out of)\s*10\s*(?:effort|rpe|exertion)\b", text):
+        candidates.append((m.start(), float(m.group(1))))
+    if answer and not candidates:
+        for position, value, clause, _ in _score_hits(text):
+            if not _PAIN_WORD.search(clause):
+                candidates.append((position, value))
+        lone = _lone_number(text)
+        if lone is not None:
+            candidates.append((0, lone))
+    if not candidates:
+        return None
+    value = min(candidates)[1]
+    if not 1 <= value <= 10:
+        raise InputError(EFFORT_ERROR.format(n=_fmt(value)))
+    return max(1, _round(value))
+
+
+def _find_effort(text: str, answer: bool) -> tuple[str, int | None] | None:
+    score = _find_effort_score(text, answer)
+    if score is not None:
+        return _effort_level(score), score
+    table = _EFFORT_LOOSE if answer else _EFFORT_STRICT
+    if answer:
+        hits = _find(text, table)
+    else:
+        hits = [h for clause in _clauses(text) if not _PAIN_WORD.search(clause) for h in _find(clause, table)]
+    return (hits[0][2], None) if hits else None
+
+
+def parse_effort(text: str) -> tuple[str, int | None] | None:
+    """(Effort value, 1-10 score or None); a number decides the level."""
+    return _find_effort(_digits(_prepare(text)), answer=True)
+
+
+# --------------------------------------------------------------------------- pain score
+
+
+def _find_pain_score(text: str, answer: bool) -> int | None:
+    candidates: list[tuple[int, float]] = []
+    for position, value, clause, previous in _score_hits(text):
+        if _EFFORT_CONTEXT.search(clause):
+            continue
+        # "lower back is tight, maybe 3/10": the clause before names the pain
+        if answer or _PAIN_WORD.search(clause) or _ANY_PLACE.search(clause) or _pain_mentions(previous):
+            candidates.append((position, value))
+    spoken = (
+        rf"\b(?:pain|hurts?|sore(?:ness)?|ache)(?:score|level|rating|is|was|of|at|about|around|a|"
+        rf"maybe|like|probably|:|=|-|\s)*{_NUM}(?!\s*(?:/|out of|{_UNIT_AFTER}))"
+    )
+    for m in re.finditer(spoken, text):
+        candidates.append((m.start(), float(m.group(1))))
+    if answer and not candidates:
+        lone = _lone_number(text)
+        if lone is not None:
+            candidates.append((0, lone))
+        elif re.fullmatch(r"(?:none|no pain|nothing|pain[- ]free|zero|nil)[.!]?", text):
+            candidates.append((0, 0.0))
+    if not candidates:
+        return None
+    value = min(candidates)[1]
+    if not 0 <= value <= 10:
+        raise InputError(PAIN_ERROR.format(n=_fmt(value)))
+    return _round(value)
+
+
+def parse_pain_score(text: str) -> int | None:
+    """0-10; "4", "4/10", "4 out of 10", "four", "pain 4"."""
+    return _find_pain_score(_digits(_prepare(text)), answer=True)
+
+
+# --------------------------------------------------------------------------- pain place and kind
+
+
+def _pain_mentions(text: str) -> list[int]:
+    """Starts of pain words that are neither negated nor part of a no-pain phrase ("pain free")."""
+    spans = [m.span() for m in _NO_PAIN.finditer(text)]
+    return [
+        m.start() for m in _PAIN_WORD.finditer(text)
+        if not any(a <= m.start() < b for a, b in spans) and not _negated(text, m.start())
+    ]
+
+
+def _is_no_pain_clause(clause: str) -> bool:
+    return bool(_NO_PAIN.search(clause)) and not _pain_mentions(clause)
+
+
+def _places_in(text: str) -> list[str]:
+    found: list[str] = []
+    for clause in _clauses(text):
+        if _is_no_pain_clause(clause):
+            continue
+        keys = [key for start, _, key in _find(clause, _PLACES) if not _negated(clause, start)]
+        if PainWhere.LOW_BACK_CENTRE.value in keys and _SIDE.search(clause):
+            keys = [PainWhere.LOW_BACK_SIDE.value if k == PainWhere.LOW_BACK_CENTRE.value else k for k in keys]
+        back_named = {PainWhere.LOW_BACK_CENTRE.value, PainWhere.LOW_BACK_SIDE.value, PainWhere.UPPER_BACK.value}
+        if not back_named & set(keys + found) and _GENERIC_BACK.search(clause):
+            generic = _GENERIC_BACK.search(clause)
+            if generic and not _negated(clause, generic.start()):
+                side = _SIDE.search(clause)
+                keys.append(PainWhere.LOW_BACK_SIDE.value if side else PainWhere.LOW_BACK_CENTRE.value)
+        found.extend(keys)
+    legs = set(found)
+    if PainWhere.LOW_BACK_SIDE.value in legs:
+        legs.discard(PainWhere.LOW_BACK_CENTRE.value)
+    if re.search(r"\bleft (?:leg|calf|thigh|foot)\b", text) and re.search(r"\bright (?:leg|calf|thigh|foot)\b", text):
+        legs.add(PainWhere.BOTH_LEGS.value)
+    return [p.value for p in PainWhere if p.value in legs]
+
+
+def parse_pain_where(text: str) -> list[str]:
+    """PainWhere values named in the text, in enum order."""
+    return _places_in(_prepare(text))
+
+
+def _kinds_in(text: str) -> list[str]:
+    found = {key for start, _, key in _find(text, _KINDS) if not _negated(text, start)}
+    return [k.value for k in PainKind if k.value in found]
+
+
+def parse_pain_kind(text: str) -> list[str]:
+    """PainKind values described in the text, negations ("not sharp") ignored."""
+    return _kinds_in(_prepare(text))
+
+
+def _has_pain_in(text: str) -> bool | None:
+    if _pain_mentions(text):
+        return True
+    if _NO_PAIN.search(text) or _PAIN_WORD.search(text):
+        return False
+    if any(not _negated(text, start) for start, _, _ in _find(text, _PLACES)) or _GENERIC_BACK.search(text):
+        return True
+    if len(text.split()) <= 4:
+        answer = _yes_no_in(text)
+        if answer is not None:
+            return answer
+        if _SOME_PAIN.match(text):
+            return True
+    return None
+
+
+def parse_has_pain(text: str) -> bool | None:
+    """True when pain is described, False for "no pain"/"felt great", None when unclear."""
+    return _has_pain_in(_prepare(text))
+
+
+# --------------------------------------------------------------------------- since, trend, yes/no
+
+
+def _find_since(text: str, answer: bool) -> int | None:
+    """Days since the pain started, from prepared, digit-converted text."""
+    hits: list[tuple[int, int]] = []
+    units = r"(day|week|month|year|hour)s?|(d|wks?|mos?|yrs?)"
+    for m in re.finditer(rf"(?<![\w.-])([0-9]{{1,4}}) ?(?:{units})\b( ago)?", text):
+        unit = m.group(2) or SINCE_ABBREVIATIONS[m.group(3)[0]]
+        if unit == "hour" and not (answer or m.group(4)):
+            continue  # "ran for 1 hour" is the run, not the pain
+        hits.append((m.start(), int(m.group(1)) * SINCE_UNITS[unit]))
+    numbered = [m.span() for m in re.finditer(rf"[0-9]+ ?(?:{units})\b", text)]
+    for start, _, days in _find(text, _SINCE_LOOSE if answer else _SINCE_STRICT):
+        if not any(a <= start < b for a, b in numbered):
+            hits.append((start, days))
+    if not hits and answer:
+        bare = _bare_number(text)
+        if bare is not None and bare >= 0:
+            hits.append((0, _round(bare)))
+    if not hits:
+        return None
+    # A duration ("for a week") says more than a moment ("this run"), which is the fallback.
+    lasting = [h for h in hits if h[1] > 0]
+    return min(lasting or hits)[1]
+
+
+def parse_since_days(text: str) -> int | None:
+    """Days since the pain started: 0 today or during the run, 1 yesterday, bare number = days."""
+    return _find_since(_digits(_prepare(text)), answer=True)
+
+
+def _trend_in(text: str) -> str | None:
+    hits = _find(text, _TRENDS)
+    return hits[-1][2] if hits else None  # the latest statement is the current one
+
+
+def parse_trend(text: str) -> str | None:
+    """Trend value: better, same or worse."""
+    return _trend_in(_prepare(text))
+
+
+def _yes_no_in(text: str) -> bool | None:
+    if _UNSURE.search(text):
+        return None
+    yes = [m.start() for m in _YES.finditer(text)]
+    no = [m.start() for m in _NO.finditer(text)]
+    if not yes and not no:
+        return None
+    if yes and (not no or min(yes) < min(no)):
+        return True
+    return False
+
+
+def parse_yes_no(text: str) -> bool | None:
+    """True for yes-like answers, False for no-like ones, None when unsure or unclear."""
+    return _yes_no_in(_normalise(text))
+
+
+# --------------------------------------------------------------------------- warning signs
+
+
+def _signs_in(text: str) -> list[str]:
+    found: set[str] = set()
+    clauses = _clauses(text)
+    for index, clause in enumerate(clauses):
+        following = clauses[index + 1] if index + 1 < len(clauses) else ""
+        if _ANSWERED_NO.fullmatch(following):
+            continue  # a checklist answer: "fever? no"
+        for sign, patterns in _SIGNS.items():
+            for pattern in patterns:
+                for m in pattern.finditer(clause):
+                    if _negated(clause, m.start()):
+                        continue
+                    if "k" in pattern.groupindex and m.group("k") and _negated(clause, m.start("k")):
+                        continue
+                    if sign == Sign.WEIGHT_LOSS_CANCER.value and re.search(FAMILY, clause[: m.start()]):
+                        continue
+                    found.add(sign)
+    return [s.value for s in Sign if s.value in found]
+
+
+def parse_signs(text: str) -> list[str]:
+    """Warning-sign values stated in the text; negated mentions ("no numbness") don't count.
+
+    Matched on the uncorrected text so that typo tolerance can never raise an alarm.
+    """
+    return _signs_in(_normalise(text))
+
+
+# --------------------------------------------------------------------------- whole message
+
+
+def _eases_with_warmup(text: str) -> bool | None:
+    if _NOT_EASING.search(text):
+        return False
+    for clause in _clauses(text):
+        if _WARMUP.search(clause) and any(not _negated(clause, m.start()) for m in _EASES.finditer(clause)):
+            return True
+    return None
+
+
+def _every_run(text: str) -> bool | None:
+    if _NOT_EVERY_RUN.search(text):
+        return False
+    if any(not _negated(text, m.start()) for m in _EVERY_RUN.finditer(text)):
+        return True
+    return None
+
+
+def _pain_clauses(text: str) -> str:
+    """The clauses that talk about pain or when something started, joined back up."""
+    keep = [c for c in _clauses(text) if _PAIN_WORD.search(c) or _ANY_PLACE.search(c) or _SINCE_CONTEXT.search(c)]
+    return " , ".join(keep)
+
+
+def extract(text: str, units: str = "km") -> Extraction:
+    """Fill check-in slots from a whole message; out-of-range numbers go to `problems`."""
+    result = Extraction()
+    clean = _normalise(text)
+    fixed = _correct(clean)
+    numeric = _digits(fixed)
+    units = "mi" if units == "mi" else "km"
+
+    def attempt(key: str | None, find: Callable[[], Any]) -> Any:
+        """Run one finder; keep a found value under `key`, a refusal as a problem."""
+        try:
+            value = find()
+        except InputError as error:
+            result.problems.append(str(error))
+            return None
+        if key is not None and value is not None and value != []:
+            result.values[key] = value
+        return value
+
+    attempt("distance_km", lambda: _find_distance(numeric, units, answer=False))
+    attempt("duration_min", lambda: _find_duration(numeric, answer=False))
+    attempt("surface", lambda: _surface_in(fixed))
+    effort = attempt(None, lambda: _find_effort(numeric, answer=False))
+    if effort is not None:
+        result.values["effort"], effort_score = effort
+        if effort_score is not None:
+            result.values["effort_score"] = effort_score
+
+    has_pain = _has_pain_in(fixed)
+    score = attempt("pain_score", lambda: _find_pain_score(numeric, answer=False))
+    if has_pain is False and score:
+        has_pain = True
+    if has_pain is not False:
+        where = attempt("pain_where", lambda: _places_in(fixed))
+        kinds = attempt("pain_kind", lambda: _kinds_in(fixed))
+        if where or kinds or score:
+            has_pain = True
+    if has_pain is not None:
+        result.values["has_pain"] = has_pain
+    if has_pain:
+        attempt("pain_since_days", lambda: _find_since(_pain_clauses(numeric), answer=False))
+        attempt("pain_trend", lambda: _trend_in(fixed))
+        attempt("eases_with_warmup", lambda: _eases_with_warmup(fixed))
+        attempt("every_run", lambda: _every_run(fixed))
+    attempt("signs", lambda: _signs_in(clean))
+    logger.debug("extracted %s from a %d-character message", sorted(result.values), len(text))
+    return result
