@@ -126,8 +126,10 @@ def select_items(checkin: Checkin, profile: Profile, result: TriageResult, histo
     strain = PainKind.SPASM.value in kinds or (
         PainWhere.LOW_BACK_CENTRE.value in where and not where & {p.value for p in LEG_PLACES}
     )
-    if pain and strain and not leg:
-        add("P1", "P2", "P4", "P3")
+    if pain and strain and not leg and result.tier is not Tier.KEEP_EASY:
+        add("P1", "P2", "P4", "P3")  # strain self-care pauses running, so never under "keep running easy"
+    elif pain and strain and not leg:
+        add("P3")
     if pain and (worse or hard):
         add("P5", "C3")
     if not pain:
