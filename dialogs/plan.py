@@ -1,0 +1,517 @@
+"""Reminders, the coach's side: /plan, /reminders, /pause, /resume, follow-up and snooze buttons.
+
+Also the pure schedule arithmetic storage and the dispatcher share (local wall
+time -> UTC for each occurrence, quiet hours) and the reminder texts, so the
+texts stay with the coach and bot/reminders.py only delivers them.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from datetime import date, datetime, time, timedelta, timezone
+from typing import Any
+
+from dialogs import guidance, parsing, timezones
+from dialogs.flow import Context, NotUnderstood, Outcome, Question, ask, fresh, idle, read_answer
+from dialogs.messages import Button, Incoming, Reply, Visibility, rows
+from dialogs.ports import PlanInfo
+
+logger = logging.getLogger(__name__)
+
+PREFIX = "plan"
+FOLLOWUP_PREFIX = "f"  # "f:<reminder id>:better|same|worse"
+SNOOZE_PREFIX = "z"  # "z:<reminder id>:1h|1d"
+DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+MAX_SLOTS = 14
+LEAD_RANGE = (5, 180)
+
+# ------------------------------------------------------------------ schedule arithmetic
+
+# How long after its due time a reminder still makes sense (warm-ups: until the run starts).
+GRACE = {
+    "after_run": timedelta(hours=6),
+    "daily": timedelta(hours=6),
+    "followup": timedelta(hours=12),
+    "club_after": timedelta(hours=6),
+}
+SNOOZE_GRACE = timedelta(hours=1)  # a snoozed warm-up is pointless much later
+SNOOZES = {"1h": timedelta(hours=1), "1d": timedelta(days=1)}
+FOLLOWUP_DELAY = {1: timedelta(days=1), 2: timedelta(days=2), 0: timedelta(days=1)}
+
+
+def hhmm(text: str) -> tuple[int, int]:
+    hour, minute = text.split(":")
+    return int(hour), int(minute)
+
+
+def wall_to_utc(day: date, at: str, zone_name: str) -> datetime:
+    """Returns the UTC instant of a local wall time on a local date.
+
+    zoneinfo's fold=0 reads a wall time that does not exist (the spring-forward
+    gap) with the offset from before the gap, so 02:30 becomes 03:30 local time;
+    an ambiguous autumn time gets its first occurrence.
+    """
+    hour, minute = hhmm(at)
+    local = datetime.combine(day, time(hour, minute), tzinfo=timezones.zone(zone_name))
+    return local.astimezone(timezone.utc)
+
+
+def next_occurrence(weekday: int | None, at: str, zone_name: str, after: datetime) -> datetime:
+    """Returns the first UTC instant strictly after `after` at local `at` on `weekday` (None: any day)."""
+    start = timezones.local(after, zone_name).date() - timedelta(days=1)
+    for offset in range(16):
+        day = start + timedelta(days=offset)
+        if weekday is not None and day.weekday() != weekday:
+            continue
+        moment = wall_to_utc(day, at, zone_name)
+        if moment > after:
+            return moment
+    raise AssertionError("no occurrence within two weeks")  # unreachable
+
+
+def in_quiet(moment: datetime, zone_name: str, start: str, end: str) -> bool:
+    """Tells whether a UTC moment falls in the runner's quiet hours [start, end) local."""
+    if start == end:
+        return False
+    local = timezones.local(moment, zone_name).time()
+    s, e = time(*hhmm(start)), time(*hhmm(end))
+    return (s <= local < e) if s < e else (local >= s or local < e)
+
+
+def place(due: datetime, expires: datetime, zone_name: str, start: str, end: str) -> datetime | None:
+    """Moves a due time out of quiet hours; None if it would then arrive too late to matter."""
+    if not in_quiet(due, zone_name, start, end):
+        return due
+    wake = next_occurrence(None, end, zone_name, due)
+    return wake if wake < expires else None
+
+
+# ------------------------------------------------------------------ reminder texts
+
+TEXTS = {
+    "warmup": "Your run is at {time}. {tip}",
+    "after_run": "How did the run go? Tell me in a line, or tap Check in.",
+    "daily": "Daily check-in: did you run today, and how's your back?",
+    "followup": "How's your back today?",
+    "followup_again": "Checking in again, as promised: how's your back today?",
+    "followup_gentle": (
+        "I've been thinking of you since yesterday. I hope you got help and are doing OK. "
+        "You can tell me how you are any time; I won't ask again."
+    ),
+    "club_warmup": "Club run at {time}{place}. {tip}",
+    "club_after": "Thanks for running together! Log your run with me in a private chat: tap below.",
+}
+FOLLOWUP_ANSWERS = (("Better", "better"), ("Same", "same"), ("Worse", "worse"))
+ANSWER_TEXTS = {
+    "better": "Good to hear. Ease back in with short, easy runs and keep stretching after each one.",
+    "same": "Thanks for telling me. Keep gently active and go easy; I'll ask again in two days.",
+    "done": "Thanks, you already answered that one.",
+    "not_yours": "That button isn't one of yours, or it has expired. /reminders shows what's scheduled.",
+    "snoozed": "OK, I'll remind you again at {time}.",
+}
+CHECKIN_LABEL = {"warmup": "Check in after the run", "club_after": "Check in privately"}
+
+
+def _cite(sources: tuple[str, ...]) -> str:
+    return f"(Source: {'; '.join(sources)})"
+
+
+def see_doctor_text() -> str:
+    """The GUIDANCE P8 advice: lingering or worsening pain needs a doctor."""
+    item = guidance.load().items["P8"]
+    return f"{item.text} {_cite(item.sources)}"
+
+
+def club_warmup_tip(seed: int) -> str:
+    """A warm-up tip fit for a group: variants that mention the back are left out."""
+    variants = [v for v in guidance.load().warmup_variants if "W5" not in v.items]
+    variant = variants[seed % len(variants)]
+    return f"{variant.text} {_cite(variant.sources)}"
+
+
+def _snooze_row(reminder_id: int) -> tuple[Button, ...]:
+    return (Button("Snooze 1 hour", f"{SNOOZE_PREFIX}:{reminder_id}:1h"), Button("Tomorrow", f"{SNOOZE_PREFIX}:{reminder_id}:1d"))
+
+
+def reminder_reply(
+    kind: str, reminder_id: int, *, local_time: str = "", stage: int = 1, seed: int = 0, place_name: str = ""
+) -> Reply:
+    """Builds the message a due reminder sends (runner reminders private, club ones group-safe)."""
+    from dialogs import advice
+
+    if kind == "club_warmup":
+        where = f" at {place_name}" if place_name else ""
+        text = TEXTS[kind].format(time=local_time, place=where, tip=club_warmup_tip(seed))
+        return Reply(text=text, visibility=Visibility.ANYWHERE, kind="reminder")
+    if kind == "club_after":
+        buttons = ((Button(CHECKIN_LABEL[kind], "/checkin"),),)
+        return Reply(text=TEXTS[kind], buttons=buttons, visibility=Visibility.ANYWHERE, kind="reminder")
+    snooze = _snooze_row(reminder_id)
+    if kind == "followup":
+        if stage == 0:
+            return Reply(text=TEXTS["followup_gentle"], buttons=(snooze,), kind="reminder")
+        answers = tuple(Button(label, f"{FOLLOWUP_PREFIX}:{reminder_id}:{v}") for label, v in FOLLOWUP_ANSWERS)
+        text = TEXTS["followup" if stage == 1 else "followup_again"]
+        return Reply(text=text, buttons=(answers, snooze), kind="reminder")
+    if kind == "warmup":
+        text = TEXTS[kind].format(time=local_time, tip=advice.warmup_reminder(seed))
+    else:
+        text = TEXTS[kind]
+    checkin = (Button(CHECKIN_LABEL.get(kind, "Check in"), "/checkin"),)
+    return Reply(text=text, buttons=(checkin, snooze), kind="reminder")
+
+
+# ------------------------------------------------------------------ reading a plan
+
+_DAY_WORDS = {
+    **{d.lower(): (i,) for i, d in enumerate(DAYS)},
+    **{name: (i,) for i, name in enumerate(("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"))},
+    "tues": (1,), "wednes": (2,), "thur": (3,), "thurs": (3,),
+    "weekdays": (0, 1, 2, 3, 4), "weekends": (5, 6), "weekend": (5, 6),
+    "daily": tuple(range(7)), "everyday": tuple(range(7)),
+}  # fmt: skip
+_TIME = re.compile(r"^(\d{1,2})(?:[:.h](\d{2}))?(am|pm)?$")
+_FILLER = {"and", "&", "at", "on", "every", "+", "-"}
+
+
+def parse_time(token: str) -> str | None:
+    """Reads "07:00", "7.30", "7am", "6:45pm" as "HH:MM"; None if it is not a time."""
+    match = _TIME.match(token.strip().lower())
+    if not match:
+        return None
+    hour, minute, half = int(match.group(1)), int(match.group(2) or 0), match.group(3)
+    if match.group(2) is None and half is None:
+        return None  # a bare number is not a time
+    if half:
+        if not 1 <= hour <= 12:
+            return None
+        hour = hour % 12 + (12 if half == "pm" else 0)
+    if hour > 23 or minute > 59:
+        return None
+    return f"{hour:02d}:{minute:02d}"
+
+
+def parse_slots(text: str, ctx: Context | None = None) -> tuple[tuple[int, str], ...] | None:
+    """Reads "Mon Wed 07:00, Sat 09:30" into sorted (weekday, "HH:MM") pairs.
+
+    Raises InputError for days without a time; None when nothing was recognised.
+    """
+    tokens = re.findall(r"[a-z]+|\d{1,2}(?:[:.h]\d{2})?(?:am|pm)?", text.lower().replace("every day", "everyday"))
+    slots: set[tuple[int, str]] = set()
+    days: list[int] = []
+    for token in tokens:
+        at = parse_time(token)
+        if at is not None:
+            if not days:
+                raise parsing.InputError(f"Which day is the {at} run? For example: Mon Wed 07:00, Sat 09:30.")
+            slots.update((d, at) for d in days)
+            days = []
+            continue
+        day = _DAY_WORDS.get(token) or next(
+            (v for k, v in _DAY_WORDS.items() if len(token) >= 3 and k.startswith(token)), None
+        )
+        if day is not None:
+            days.extend(day)
+        elif token not in _FILLER:
+            return None
+    if days:
+        named = ", ".join(DAYS[d] for d in dict.fromkeys(days))
+        raise parsing.InputError(f"What time on {named}? For example: {DAYS[days[0]]} 07:00.")
+    if not slots:
+        return None
+    if len(slots) > MAX_SLOTS:
+        raise parsing.InputError(f"That's more than {MAX_SLOTS} runs a week; please list up to {MAX_SLOTS}.")
+    return tuple(sorted(slots))
+
+
+def describe_slots(slots: tuple[tuple[int, str], ...]) -> str:
+    """Writes slots back grouped by time: "Mon Wed 07:00, Sat 09:30"."""
+    by_time: dict[str, list[int]] = {}
+    for day, at in sorted(slots, key=lambda s: (s[1], s[0])):
+        by_time.setdefault(at, []).append(day)
+    groups = sorted(by_time.items(), key=lambda item: min(item[1]))
+    return ", ".join(" ".join(DAYS[d] for d in days) + f" {at}" for at, days in groups) or "no planned runs"
+
+
+def _parse_lead(text: str, ctx: Context) -> int | None:
+    digits = re.findall(r"\d+", text)
+    if not digits:
+        return None
+    minutes = int(digits[0]) * (60 if re.search(r"\bh(ou)?r", text.lower()) else 1)
+    if not LEAD_RANGE[0] <= minutes <= LEAD_RANGE[1]:
+        raise parsing.InputError(f"Pick between {LEAD_RANGE[0]} and {LEAD_RANGE[1]} minutes before the run.")
+    return minutes
+
+
+def _parse_daily(text: str, ctx: Context) -> str | None:
+    if text.strip().lower() in ("off", "no", "none", "never"):
+        return "off"
+    return parse_time(text.strip().replace(" ", ""))
+
+
+QUESTIONS: dict[str, Question] = {
+    q.slot: q
+    for q in (
+        Question(
+            slot="slots",
+            prompt=(
+                "Which days and times do you usually run? Your local time, for example:\n"
+                "Mon Wed 07:00, Sat 09:30"
+            ),
+            options=(("No planned runs", "none"),),
+            parse=parse_slots,
+            reask="Days then a 24-hour time, for example: Mon Wed 07:00, Sat 09:30.",
+        ),
+        Question(
+            slot="lead",
+            prompt="How long before each run should the warm-up reminder come?",
+            options=(("15 min", "15"), ("30 min", "30"), ("45 min", "45"), ("1 hour", "60")),
+            parse=_parse_lead,
+            convert=int,
+            reask="Tap one of the options, or type the minutes (e.g. 20).",
+            per_row=4,
+        ),
+        Question(
+            slot="daily",
+            prompt="Would you like a daily check-in reminder too? Pick a time or type one (e.g. 20:30).",
+            options=(("No thanks", "off"), ("19:00", "19:00"), ("20:00", "20:00"), ("21:00", "21:00")),
+            parse=_parse_daily,
+            reask="Type a time like 20:30, or tap No thanks.",
+            per_row=4,
+        ),
+    )
+}
+ORDER = list(QUESTIONS)
+
+
+# ------------------------------------------------------------------ the commands
+
+
+def _say(ctx: Context, text: str) -> Outcome:
+    return Outcome([Reply(text=text)], fresh(ctx.conversation))
+
+
+def _needs_profile(ctx: Context) -> Outcome | None:
+    if ctx.known:
+        return None
+    return _say(ctx, "Let's get to know each other first: send /start.")
+
+
+def summary(plan: PlanInfo, zone_name: str) -> str:
+    """Describes the plan in the runner's words and zone."""
+    lines = [
+        f"Planned runs: {describe_slots(plan.slots)} ({zone_name})",
+        f"Warm-up reminder: {plan.lead_min} min before each run",
+        f"After-run check-in: {plan.after_min // 60} h after the start, unless you've already checked in",
+        f"Daily check-in: {plan.daily or 'off'}",
+        "Quiet hours: " + ("off" if plan.quiet_start == plan.quiet_end else f"{plan.quiet_start}–{plan.quiet_end}"),
+    ]
+    if plan.paused:
+        lines.append("All reminders are paused (/resume to restart them).")
+    return "\n".join(lines)
+
+
+def _quiet_warning(plan: PlanInfo) -> str:
+    clash = [
+        f"{DAYS[d]} {at}"
+        for d, at in plan.slots
+        if in_quiet(wall_to_utc(date(2026, 1, 5 + d), at, "UTC") - timedelta(minutes=plan.lead_min), "UTC", plan.quiet_start, plan.quiet_end)
+    ]
+    if not clash:
+        return ""
+    return (
+        f"\n\nNote: the warm-up for {', '.join(clash)} falls in your quiet hours "
+        f"({plan.quiet_start}–{plan.quiet_end}): it waits until {plan.quiet_end}, "
+        "or is skipped if your run has started by then. "
+        "Change quiet hours with /plan quiet 23:00-06:00 (or /plan quiet off)."
+    )
+
+
+def _save(ctx: Context, plan: PlanInfo, note: str = "") -> str:
+    ctx.store.set_plan(ctx.address, plan, ctx.now)
+    logger.info("plan saved: %d slots, lead %d, daily %s", len(plan.slots), plan.lead_min, plan.daily)
+    return (note + "\n\n" if note else "") + summary(plan, ctx.profile.timezone) + _quiet_warning(plan)
+
+
+def _replace(plan: PlanInfo, **changes: Any) -> PlanInfo:
+    return PlanInfo(**{**plan.__dict__, **changes})
+
+
+def plan_command(ctx: Context, incoming: Incoming) -> Outcome:
+    """Shows the plan and asks for runs, or applies "/plan Mon 07:00", "/plan warmup 45", "/plan daily 20:00|off", "/plan quiet 22:00-07:00|off", "/plan off"."""
+    blocked = _needs_profile(ctx)
+    if blocked:
+        return blocked
+    current = ctx.store.plan(ctx.address) or PlanInfo()
+    action, _, rest = incoming.args.strip().partition(" ")
+    action, rest = action.lower(), rest.strip()
+    try:
+        if action == "off":
+            return _say(ctx, _save(ctx, _replace(current, slots=(), daily=None), "Plan cleared: no run reminders."))
+        if action in ("warmup", "warm-up", "lead"):
+            lead = _parse_lead(rest, ctx)
+            if lead is None:
+                return _say(ctx, "How many minutes before the run? For example: /plan warmup 45")
+            return _say(ctx, _save(ctx, _replace(current, lead_min=lead), "Warm-up lead changed."))
+        if action == "daily":
+            daily = _parse_daily(rest, ctx)
+            if daily is None:
+                return _say(ctx, "Which time? For example: /plan daily 20:30, or /plan daily off")
+            return _say(ctx, _save(ctx, _replace(current, daily=None if daily == "off" else daily), "Daily check-in updated."))
+        if action == "quiet":
+            if rest.lower() == "off":
+                return _say(ctx, _save(ctx, _replace(current, quiet_start="00:00", quiet_end="00:00"), "Quiet hours off."))
+            parts = [parse_time(p) for p in re.split(r"\s*[-–]\s*|\s+to\s+|\s+", rest) if p]
+            if len(parts) != 2 or None in parts:
+                return _say(ctx, "Quiet hours as start-end, for example: /plan quiet 22:00-07:00 (or /plan quiet off)")
+            start, end = parts
+            return _say(ctx, _save(ctx, _replace(current, quiet_start=start, quiet_end=end), "Quiet hours updated."))
+        if incoming.args.strip():
+            slots = parse_slots(incoming.args, ctx)
+            if slots is None:
+                return _say(ctx, QUESTIONS["slots"].reask)
+            return _say(ctx, _save(ctx, _replace(current, slots=slots), "Plan saved."))
+    except parsing.InputError as problem:
+        return _say(ctx, str(problem))
+    conversation = fresh(ctx.conversation)
+    conversation.state = f"{PREFIX}:{ORDER[0]}"
+    conversation.data = {}
+    intro = summary(current, ctx.profile.timezone) if ctx.store.plan(ctx.address) else ""
+    return Outcome([ask(conversation, QUESTIONS[ORDER[0]], prefix=intro)], conversation)
+
+
+def step(ctx: Context, incoming: Incoming) -> Outcome:
+    """Saves the answer to the current /plan question and asks the next one."""
+    conversation = fresh(ctx.conversation)
+    slot = conversation.state.partition(":")[2]
+    question = QUESTIONS.get(slot)
+    if question is None:
+        return Outcome([Reply(text="Let's start that again: /plan.")], idle(conversation))
+    try:
+        value: Any = read_answer(question, incoming, ctx)
+    except (NotUnderstood, parsing.InputError) as problem:
+        note = str(problem) if isinstance(problem, parsing.InputError) else question.reask
+        return Outcome([ask(conversation, question, prefix=note, bump=False)], conversation)
+    current = ctx.store.plan(ctx.address) or PlanInfo()
+    if slot == "slots":
+        plan = _replace(current, slots=() if value == "none" else value)
+    elif slot == "lead":
+        plan = _replace(current, lead_min=value)
+    else:
+        plan = _replace(current, daily=None if value == "off" else value)
+    ctx.store.set_plan(ctx.address, plan, ctx.now)
+    position = ORDER.index(slot)
+    if slot == "slots" and not plan.slots:
+        position += 1  # no runs: no warm-up lead to ask about
+    if position + 1 < len(ORDER):
+        nxt = ORDER[position + 1]
+        conversation.state = f"{PREFIX}:{nxt}"
+        return Outcome([ask(conversation, QUESTIONS[nxt])], conversation)
+    text = "Done. " + summary(plan, ctx.profile.timezone) + _quiet_warning(plan) + "\n\n/reminders shows what's coming up."
+    return Outcome([Reply(text=text)], idle(conversation))
+
+
+KIND_LABELS = {
+    "warmup": "warm-up",
+    "after_run": "after-run check-in",
+    "daily": "daily check-in",
+    "followup": "how's your back?",
+}
+
+
+def reminders_command(ctx: Context, incoming: Incoming) -> Outcome:
+    """Lists the runner's upcoming reminders in local time."""
+    blocked = _needs_profile(ctx)
+    if blocked:
+        return blocked
+    plan = ctx.store.plan(ctx.address)
+    upcoming = ctx.store.scheduled(ctx.address, ctx.now)
+    if not upcoming:
+        text = "Nothing scheduled. /plan sets your usual run days and times."
+    else:
+        lines = [
+            f"• {timezones.local(r.due_at, ctx.profile.timezone):%a %d %b %H:%M}: {KIND_LABELS.get(r.kind, r.kind)}"
+            for r in upcoming
+        ]
+        text = f"Coming up ({ctx.profile.timezone}):\n" + "\n".join(lines)
+    if plan and plan.paused:
+        text += "\n\nReminders are paused; /resume turns them back on."
+    return _say(ctx, text)
+
+
+def pause_command(ctx: Context, incoming: Incoming) -> Outcome:
+    """Pauses every reminder until /resume."""
+    return _set_paused(ctx, True, "Paused: no reminders until you send /resume.")
+
+
+def resume_command(ctx: Context, incoming: Incoming) -> Outcome:
+    """Turns reminders back on."""
+    return _set_paused(ctx, False, "Reminders are back on. /reminders shows what's next.")
+
+
+def _set_paused(ctx: Context, paused: bool, text: str) -> Outcome:
+    blocked = _needs_profile(ctx)
+    if blocked:
+        return blocked
+    current = ctx.store.plan(ctx.address) or PlanInfo()
+    ctx.store.set_plan(ctx.address, _replace(current, paused=paused), ctx.now)
+    return _say(ctx, text)
+
+
+# ------------------------------------------------------------------ reminder buttons
+
+
+def _reminder_id(payload: str, choices: tuple[str, ...]) -> tuple[int, str] | None:
+    _, number, choice = (payload.split(":") + ["", ""])[:3]
+    if not number.isdigit() or choice not in choices:
+        return None
+    return int(number), choice
+
+
+def followup_button(ctx: Context, incoming: Incoming) -> Outcome:
+    """Reads a Better/Same/Worse answer to the runner's own follow-up and says what next."""
+    parsed = _reminder_id(incoming.payload or "", tuple(v for _, v in FOLLOWUP_ANSWERS))
+    info = ctx.store.followup(ctx.address, parsed[0]) if parsed else None
+    if parsed is None or info is None or info.stage == 0:
+        logger.warning("follow-up button refused for %s", ctx.address.runner_key)
+        return _say(ctx, ANSWER_TEXTS["not_yours"])
+    if info.answer is not None:
+        return _say(ctx, ANSWER_TEXTS["done"])
+    answer = parsed[1]
+    next_due = None
+    if answer == "better":
+        text = ANSWER_TEXTS["better"]
+    elif answer == "same" and info.stage == 1:
+        text = ANSWER_TEXTS["same"]
+        next_due = ctx.now + FOLLOWUP_DELAY[2]
+    else:
+        text = see_doctor_text()
+    if not ctx.store.answer_followup(ctx.address, info.reminder_id, answer, next_due):
+        return _say(ctx, ANSWER_TEXTS["done"])
+    kind = "advice" if text == see_doctor_text() else "message"
+    return Outcome([Reply(text=text, kind=kind)], fresh(ctx.conversation))
+
+
+def snooze_button(ctx: Context, incoming: Incoming) -> Outcome:
+    """Sends the runner's own reminder again in an hour or tomorrow."""
+    parsed = _reminder_id(incoming.payload or "", tuple(SNOOZES))
+    due = ctx.now + SNOOZES[parsed[1]] if parsed else None
+    if parsed is None or due is None or not ctx.store.snooze(ctx.address, parsed[0], due):
+        logger.warning("snooze button refused for %s", ctx.address.runner_key)
+        return _say(ctx, ANSWER_TEXTS["not_yours"])
+    local = timezones.local(due, ctx.profile.timezone)
+    when = f"{local:%H:%M}" if parsed[1] == "1h" else f"{local:%a %H:%M}"
+    return _say(ctx, ANSWER_TEXTS["snoozed"].format(time=when))
+
+
+__all__ = [
+    "GRACE",
+    "FOLLOWUP_DELAY",
+    "in_quiet",
+    "next_occurrence",
+    "place",
+    "plan_command",
+    "reminder_reply",
+    "wall_to_utc",
+]
