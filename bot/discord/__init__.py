@@ -1,0 +1,1 @@
+"""Backstride on Discord: DMs, slash commands and persistent buttons via discord.py."""

@@ -1,0 +1,421 @@
+"""The Discord adapter: discord.py events in, neutral `Incoming` to the engine, `Reply` back out.
+
+Translation only; the coach lives in `dialogs/`.
+
+- DMs: typed text and attachments arrive as MESSAGE_CREATE (no message-content
+  intent needed: Discord always delivers DM content to the bot), button presses
+  as component interactions.
+- Slash commands mirror the engine's commands. In a server every answer is
+  ephemeral (only the runner sees it); a command that belongs in private
+  (`/checkin`, `/history`, ...) continues in a DM, and a runner whose DMs are
+  closed is told how to open them and marked inactive.
+- Interactions are answered inside Discord's 3-second window: if the engine has
+  not answered within `answer_budget` seconds the interaction is deferred and
+  the replies follow as follow-up messages.
+- `send()` is the outbound seam for reminders; discord.py retries 429s itself.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import logging
+import re
+from typing import Any, Optional, Sequence
+
+import discord
+from discord import app_commands
+
+from bot.config import Settings
+from bot.discord.views import PayloadButton, build_view
+from bot.outbound import Delivery
+from dialogs.messages import Address, Attachment, ChatKind, Incoming, Reply, Visibility
+
+logger = logging.getLogger(__name__)
+
+PLATFORM = "discord"
+MAX_CONTENT_CHARS = 2000  # Discord's message content cap
+READY_TIMEOUT = 60.0
+DRAIN_TIMEOUT = 10.0
+
+# Slash command wording: name -> (description, option name, option description). The
+# commands themselves mirror the engine's PRIVATE_COMMANDS and GROUP_HANDLERS (see
+# `slash_specs`), so a command added to the engine shows up here with a generic text option.
+COMMANDS: dict[str, tuple[str, str | None, str | None]] = {
+    "start": ("Set up Backstride, or see what it can do", None, None),
+    "checkin": ("Log a run and any pain (continues privately)", "run", "Optional: e.g. 5 km in 30 min on grass"),
+    "history": ("Your recent runs (privately)", None, None),
+    "stretches": ("The warm-up or after-run routine", "routine", "warm-up or after"),
+    "settings": ("Name, time zone, units and more (privately)", None, None),
+    "privacy": ("What Backstride stores and why", None, None),
+    "export": ("Your runs as a CSV file (privately)", None, None),
+    "forget": ("Delete everything Backstride knows about you", None, None),
+    "cancel": ("Stop what we're doing (what's saved stays saved)", None, None),
+    "help": ("What Backstride can do", None, None),
+    "plan": (
+        "Your usual runs and reminders",
+        "change",
+        "e.g. Mon 07:00, warmup 45, daily 20:00, quiet 22:00-07:00, off",
+    ),
+    "reminders": ("Your upcoming reminders", None, None),
+    "pause": ("Pause every reminder", None, None),
+    "resume": ("Turn reminders back on", None, None),
+    "clubrun": (
+        "Club runs: list | add Sat 09:00 Park gates | remove N | timezone Europe/London",
+        "args",
+        "list, add <day> <HH:MM> <place>, remove <N> or timezone <zone>",
+    ),
+}
+
+_COMMAND_NAME = re.compile(r"^[-_a-z0-9]{1,32}$")  # Discord's rule for slash command names
+
+
+def slash_specs() -> dict[str, tuple[str, str | None, str | None]]:
+    """List the slash commands to register: every engine command, worded from COMMANDS when known."""
+    from dialogs.engine import GROUP_HANDLERS, PRIVATE_COMMANDS
+
+    specs: dict[str, tuple[str, str | None, str | None]] = {}
+    for name in [*PRIVATE_COMMANDS, *GROUP_HANDLERS]:
+        if not _COMMAND_NAME.match(name):
+            logger.warning("discord: /%s is not a valid slash command name; skipped", name)
+            continue
+        specs[name] = COMMANDS.get(name, (f"/{name}", "text", "Optional details"))
+    return specs
+
+
+SENT_TO_DM = "I've sent you a direct message: let's continue there, where only you and I can see it."
+OPEN_DMS = (
+    "I couldn't send you a direct message: your DMs are closed to me. To open them, right-click "
+    "(or long-press) this server's icon → Privacy Settings → turn on Direct Messages, then run this "
+    "command again. Until then I won't send you reminders."
+)
+DM_FAILED = "I couldn't reach your DMs just now. Please try again in a minute."
+NOTHING_TO_ADD = "Nothing to do here. /help lists what I can do."
+
+
+class BackstrideClient(discord.Client):
+    """A discord.Client that forwards DMs to the adapter and syncs slash commands at start."""
+
+    def __init__(self, adapter: "DiscordAdapter", **options: Any) -> None:
+        intents = discord.Intents.none()
+        intents.guilds = True  # servers, channels and roles (for the club-role check)
+        intents.dm_messages = True  # DMs: the whole coach
+        options.setdefault("allowed_mentions", discord.AllowedMentions.none())
+        super().__init__(intents=intents, **options)
+        self.adapter = adapter
+        self.tree = app_commands.CommandTree(self)
+
+    async def setup_hook(self) -> None:
+        """Register the persistent buttons and the slash commands, then sync them."""
+        self.add_dynamic_items(PayloadButton)
+        for name, (description, option, option_description) in slash_specs().items():
+            self.tree.add_command(_slash_command(self.adapter, name, description, option, option_description))
+        guild_id = self.adapter.settings.discord_guild_id
+        try:
+            if guild_id:
+                guild = discord.Object(id=guild_id)
+                self.tree.copy_global_to(guild=guild)
+                synced = await self.tree.sync(guild=guild)
+                logger.info("synced %d slash commands to server %s", len(synced), guild_id)
+            else:
+                synced = await self.tree.sync()
+                logger.info("synced %d slash commands globally (may take up to an hour to appear)", len(synced))
+        except discord.HTTPException as error:
+            logger.error("could not sync slash commands (status %s); keeping the registered ones", error.status)
+
+    async def on_message(self, message: discord.Message) -> None:
+        """Forward a runner's DM to the adapter."""
+        await self.adapter.on_message(message)
+
+
+def _slash_command(
+    adapter: "DiscordAdapter", name: str, description: str, option: str | None, option_description: str | None
+) -> app_commands.Command[Any, Any, None]:
+    """Build one slash command whose callback hands the command to the adapter."""
+    if option is None:
+
+        async def plain(interaction: discord.Interaction) -> None:
+            await adapter.on_command(interaction, name, "")
+
+        return app_commands.Command(name=name, description=description, callback=plain)
+
+    async def with_text(interaction: discord.Interaction, text: Optional[str] = None) -> None:
+        await adapter.on_command(interaction, name, text or "")
+
+    with_text = app_commands.rename(text=option)(with_text)
+    with_text = app_commands.describe(text=option_description or option)(with_text)
+    return app_commands.Command(name=name, description=description, callback=with_text)
+
+
+def render(reply: Reply) -> list[dict[str, Any]]:
+    """Turn one reply into send() keyword sets: text split at 2,000 chars, buttons and files on the last."""
+    text = reply.text or ""
+    chunks: list[str] = []
+    while len(text) > MAX_CONTENT_CHARS:
+        cut = text.rfind("\n", 0, MAX_CONTENT_CHARS)
+        if cut <= 0:
+            cut = MAX_CONTENT_CHARS
+        chunks.append(text[:cut])
+        text = text[cut:].lstrip("\n")
+    chunks.append(text)
+    messages: list[dict[str, Any]] = [{"content": chunk} for chunk in chunks if chunk]
+    if not messages:
+        messages.append({})
+    last = messages[-1]
+    view = build_view(reply)
+    if view is not None:
+        last["view"] = view
+    files = []
+    if reply.image is not None:
+        files.append(discord.File(io.BytesIO(reply.image), filename="image.png"))
+    if reply.document is not None:
+        filename, content = reply.document
+        files.append(discord.File(io.BytesIO(content), filename=filename))
+    if files:
+        last["files"] = files
+    return [m for m in messages if m]
+
+
+def _requested_command(incoming: Incoming) -> str | None:
+    """The command the runner asked for: a slash command's name, or a "/command" button's."""
+    if incoming.kind == "command":
+        return incoming.command
+    if incoming.payload and incoming.payload.startswith("/"):
+        return incoming.payload[1:].partition(" ")[0]
+    return None
+
+
+def _offered_command(reply: Reply) -> str | None:
+    """The command a "continue privately" reply offers, from its button's "/command" payload."""
+    payload = next((b.payload for b in reply.flat_buttons if b.payload.startswith("/")), None)
+    return payload[1:].partition(" ")[0] if payload else None
+
+
+class DiscordAdapter:
+    """Runs the coach on Discord: `start()`, `send()` for reminders, `stop()`."""
+
+    platform = PLATFORM
+
+    def __init__(
+        self,
+        settings: Settings,
+        engine: Any,
+        store: Any,
+        *,
+        answer_budget: float = 2.0,
+        client_options: dict[str, Any] | None = None,
+    ) -> None:
+        if settings.discord_token is None:
+            raise ValueError("DISCORD_TOKEN is not set")
+        self.settings = settings
+        self.engine = engine
+        self.store = store
+        self.answer_budget = answer_budget
+        self.client_options = dict(client_options or {})
+        self.client: BackstrideClient | None = None
+        self._runner: asyncio.Task[None] | None = None
+        self._inflight: set[asyncio.Task[Any]] = set()
+        self._closing = False
+
+    # Lifecycle.
+
+    async def start(self) -> None:
+        """Log in, sync slash commands, connect to the gateway and wait until ready."""
+        assert self.settings.discord_token is not None
+        self._closing = False
+        self.client = client = BackstrideClient(self, **self.client_options)
+        await client.login(self.settings.discord_token.get_secret_value())
+        self._runner = asyncio.create_task(client.connect(reconnect=True), name="discord-gateway")
+        ready = asyncio.create_task(client.wait_until_ready())
+        done, _ = await asyncio.wait({ready, self._runner}, timeout=READY_TIMEOUT, return_when=asyncio.FIRST_COMPLETED)
+        if ready not in done:
+            ready.cancel()
+            error = self._runner.exception() if self._runner in done else None
+            await client.close()
+            raise RuntimeError("Discord gateway did not become ready") from error
+        logger.info("discord: connected as %s", client.user)
+
+    async def stop(self) -> None:
+        """Stop taking events, finish the ones in flight, close the connection."""
+        self._closing = True
+        await self.drained(DRAIN_TIMEOUT)
+        if self.client is not None:
+            await self.client.close()
+        if self._runner is not None:
+            try:
+                await asyncio.wait_for(self._runner, timeout=DRAIN_TIMEOUT)
+            except (asyncio.TimeoutError, asyncio.CancelledError, Exception):  # noqa: BLE001 - shutting down anyway
+                logger.debug("discord: gateway task ended uncleanly", exc_info=True)
+            self._runner = None
+
+    async def drained(self, timeout: float | None = None) -> None:
+        """Wait until every event being handled has been answered."""
+        while self._inflight:
+            done, _ = await asyncio.wait(set(self._inflight), timeout=timeout)
+            if not done:
+                logger.warning("discord: %d events still in flight after %.0f s", len(self._inflight), timeout or 0)
+                return
+
+    def _track(self) -> bool:
+        """Count the current event as in flight; False when shutting down."""
+        if self._closing:
+            return False
+        task = asyncio.current_task()
+        if task is not None:
+            self._inflight.add(task)
+            task.add_done_callback(self._inflight.discard)
+        return True
+
+    # Inbound.
+
+    async def on_message(self, message: discord.Message) -> None:
+        """Hand a runner's DM (text or attachment) to the engine and send the replies."""
+        if message.author.bot or message.guild is not None or not self._track():
+            return
+        address = Address(PLATFORM, str(message.channel.id), str(message.author.id), ChatKind.PRIVATE)
+        if message.attachments:
+            first = message.attachments[0]
+            incoming = Incoming(address, attachment=Attachment(first.filename, first.size), kind="attachment")
+        elif message.content:
+            incoming = Incoming.from_text(address, message.content)
+        else:
+            incoming = Incoming(address, kind="unsupported")
+        replies = await self.engine.handle(incoming)
+        await self.send(address, replies)
+
+    async def on_command(self, interaction: discord.Interaction[Any], name: str, args: str) -> None:
+        """Answer a slash command: in a DM like typed text, in a server ephemerally."""
+        if not self._track():
+            return
+        address = self._address(interaction)
+        text = f"/{name} {args}".strip()
+        incoming = Incoming(
+            address, text=text, command=name, args=args, kind="command", is_admin=self._is_club_admin(interaction)
+        )
+        await self._answer(interaction, incoming)
+
+    async def on_button(self, interaction: discord.Interaction[Any], payload: str) -> None:
+        """Answer a button press, including one on a message sent before a restart."""
+        if not self._track():
+            return
+        address = self._address(interaction)
+        incoming = Incoming(address, payload=payload, kind="button", is_admin=self._is_club_admin(interaction))
+        await self._answer(interaction, incoming)
+
+    def _address(self, interaction: discord.Interaction[Any]) -> Address:
+        kind = ChatKind.GROUP if interaction.guild_id else ChatKind.PRIVATE
+        return Address(PLATFORM, str(interaction.channel_id), str(interaction.user.id), kind)
+
+    def _is_club_admin(self, interaction: discord.Interaction[Any]) -> bool:
+        """True for members with Manage Server (or Administrator) or the configured club role."""
+        if not interaction.guild_id:
+            return False
+        permissions = interaction.permissions
+        if permissions.manage_guild or permissions.administrator:
+            return True
+        wanted = self.settings.discord_club_role
+        member = interaction.user
+        if not wanted or not isinstance(member, discord.Member):
+            return False
+        role_ids = {str(role_id) for role_id in getattr(member, "_roles", ())}
+        return wanted in role_ids or any(role.name == wanted for role in member.roles)
+
+    async def _answer(self, interaction: discord.Interaction[Any], incoming: Incoming) -> None:
+        """Run the engine, deferring if it takes longer than the budget, then reply to the interaction."""
+        ephemeral = incoming.address.is_group
+        work = asyncio.ensure_future(self._replies_for(interaction, incoming))
+        done, _ = await asyncio.wait({work}, timeout=self.answer_budget)
+        if not done:
+            try:
+                await interaction.response.defer(ephemeral=ephemeral, thinking=True)
+            except discord.HTTPException as error:
+                logger.warning("discord: could not defer interaction (status %s)", error.status)
+        replies = await work
+        try:
+            await self._respond(interaction, replies, ephemeral)
+        except discord.HTTPException as error:
+            logger.warning("discord: could not answer interaction (status %s)", error.status)
+
+    async def _replies_for(self, interaction: discord.Interaction[Any], incoming: Incoming) -> list[Reply]:
+        """Ask the engine; in a server, carry anything private over to a DM."""
+        replies = await self.engine.handle(incoming)
+        if not incoming.address.is_group:
+            return replies
+        requested = _requested_command(incoming)
+        shown: list[Reply] = []
+        for reply in replies:
+            if reply.kind == "go_private" and _offered_command(reply) == requested:
+                shown.append(await self._continue_in_dm(interaction, incoming, reply))
+            elif reply.visibility is Visibility.PRIVATE:
+                logger.warning("discord: engine gave a private reply to a server command; moving it to DM")
+                shown.append(await self._continue_in_dm(interaction, incoming, reply))
+            else:
+                shown.append(reply)
+        return shown
+
+    async def _continue_in_dm(self, interaction: discord.Interaction[Any], incoming: Incoming, reply: Reply) -> Reply:
+        """Run the asked-for command privately in the runner's DMs; say ephemerally where it went."""
+        if incoming.kind == "command":
+            command, args = incoming.command or "start", incoming.args
+        else:
+            command, _, args = (incoming.payload or "/start")[1:].partition(" ")
+        user = interaction.user
+        try:
+            channel = await user.create_dm()
+        except discord.HTTPException as error:
+            logger.warning("discord: could not open a DM channel (status %s)", error.status)
+            return Reply(text=DM_FAILED, visibility=Visibility.ANYWHERE)
+        address = Address(PLATFORM, str(channel.id), str(user.id), ChatKind.PRIVATE)
+        if reply.kind == "go_private":
+            private = Incoming(address, text=f"/{command} {args}".strip(), command=command, args=args, kind="command")
+            dm_replies = await self.engine.handle(private)
+        else:
+            dm_replies = [reply]
+        delivery = await self.send(address, dm_replies)
+        if delivery is Delivery.SENT:
+            return Reply(text=SENT_TO_DM, visibility=Visibility.ANYWHERE)
+        if delivery is Delivery.BLOCKED:
+            return Reply(text=OPEN_DMS, visibility=Visibility.ANYWHERE)
+        return Reply(text=DM_FAILED, visibility=Visibility.ANYWHERE)
+
+    async def _respond(self, interaction: discord.Interaction[Any], replies: Sequence[Reply], ephemeral: bool) -> None:
+        """Send the replies as the interaction's response and follow-ups."""
+        messages = [kwargs for reply in replies for kwargs in render(reply)]
+        if not messages:
+            if interaction.response.is_done():
+                await interaction.followup.send(NOTHING_TO_ADD, ephemeral=ephemeral)
+            elif interaction.type is discord.InteractionType.component:
+                await interaction.response.defer()  # acknowledge the press silently
+            else:
+                await interaction.response.send_message(NOTHING_TO_ADD, ephemeral=True)
+            return
+        for kwargs in messages:
+            if not interaction.response.is_done():
+                await interaction.response.send_message(**kwargs, ephemeral=ephemeral)
+            else:
+                await interaction.followup.send(**kwargs, ephemeral=ephemeral)
+
+    # Outbound.
+
+    async def send(self, address: Address, replies: Sequence[Reply]) -> Delivery:
+        """Deliver replies to a DM or a server channel; Forbidden means blocked (runner marked inactive)."""
+        if self.client is None:
+            return Delivery.FAILED
+        kind = discord.ChannelType.text if address.is_group else discord.ChannelType.private
+        channel = self.client.get_partial_messageable(int(address.chat_id), type=kind)
+        try:
+            for reply in replies:
+                if address.is_group and reply.visibility is Visibility.PRIVATE:
+                    logger.error("discord: refusing to post a private reply in a server channel")
+                    continue
+                for kwargs in render(reply):
+                    await channel.send(**kwargs)
+        except (discord.Forbidden, discord.NotFound) as error:
+            logger.info("discord: %s unreachable (status %s, code %s)", address.chat_kind.value, error.status, error.code)
+            if not address.is_group:
+                await asyncio.to_thread(self.store.set_active, PLATFORM, address.user_id, False)
+            return Delivery.BLOCKED
+        except (discord.DiscordException, OSError, asyncio.TimeoutError) as error:
+            logger.warning("discord: delivery failed: %s", type(error).__name__)
+            return Delivery.FAILED
+        return Delivery.SENT
