@@ -1,0 +1,1 @@
+"""Telegram: the coach on python-telegram-bot (see `adapter.TelegramAdapter`)."""
