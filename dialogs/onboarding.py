@@ -11,6 +11,7 @@ import logging
 from typing import Any
 
 from dialogs import advice, parsing, timezones
+from dialogs.checkin import SURFACE_OPTIONS
 from dialogs.flow import Context, NotUnderstood, Outcome, Question, ask, fresh, idle, read_answer
 from dialogs.messages import Button, Incoming, Reply, rows
 from dialogs.models import Profile
@@ -62,7 +63,7 @@ QUESTIONS: dict[str, Question] = {
             slot="timezone",
             prompt=(
                 "Which time zone are you in, so reminders arrive at the right hour? "
-                "Send a city (Leeds), a zone (Europe/London) or an offset (+01:00)."
+                "Send a city (Leeds), a zone (Europe/London) or an offset (+01:00), or share your location if your app can."
             ),
             options=(("Skip (use UTC)", "UTC"),),
             parse=lambda text, ctx: timezones.resolve(text),
@@ -85,14 +86,7 @@ QUESTIONS: dict[str, Question] = {
         Question(
             slot="usual_surface",
             prompt="What do you usually run on?",
-            options=(
-                ("Road / concrete", "road"),
-                ("Track", "track"),
-                ("Trail / gravel", "trail"),
-                ("Grass", "grass"),
-                ("Treadmill", "treadmill"),
-                ("Mixed", "mixed"),
-            ),
+            options=SURFACE_OPTIONS,
             parse=lambda text, ctx: parsing.parse_surface(text),
             reask="Which surface, mostly? Tap one of the options.",
         ),
