@@ -13,11 +13,13 @@ from pathlib import Path
 from typing import TextIO
 
 from dialogs.engine import Engine
-from dialogs.messages import Address, Button, ChatKind, Incoming, Reply
+from dialogs.imports import MAX_BYTES
+from dialogs.messages import Address, Attachment, Button, ChatKind, Incoming, Reply
 
 logger = logging.getLogger(__name__)
 
 PLATFORM = "terminal"
+IMPORT = "/import"  # /import PATH sends a GPX or FIT file, as an upload would
 
 
 def render(replies: list[Reply], out_dir: Path) -> tuple[str, list[Button]]:
@@ -43,6 +45,17 @@ def render(replies: list[Reply], out_dir: Path) -> tuple[str, list[Button]]:
             lines.append("   " + "   ".join(cells))
         lines.append("")
     return "\n".join(lines), buttons
+
+
+def read_file(address: Address, path_text: str) -> Incoming | None:
+    """Turns `/import PATH` into a file attachment, as a chat platform would deliver it; None if no file."""
+    path = Path(path_text.strip().strip("'\"")).expanduser()
+    if not path_text.strip() or not path.is_file():
+        return None
+    size = path.stat().st_size
+    with path.open("rb") as handle:
+        content = handle.read(MAX_BYTES + 1)  # never read more than the coach would accept
+    return Incoming(address=address, attachment=Attachment(path.name, size, content), kind="attachment")
 
 
 def to_incoming(address: Address, text: str, buttons: list[Button]) -> Incoming:
@@ -73,7 +86,15 @@ async def chat(engine: Engine, name: str, stdin: TextIO, stdout: TextIO, out_dir
         text = line.rstrip("\r\n")
         if not interactive:
             stdout.write(f"you> {text}\n")
-        replies = await engine.handle(to_incoming(address, text, buttons))
+        if text.strip().lower().startswith(IMPORT):
+            upload = read_file(address, text.strip()[len(IMPORT) :])
+            if upload is None:
+                stdout.write(f"No file found. Usage: {IMPORT} PATH (a .gpx or .fit file)\n\n")
+                continue
+            incoming = upload
+        else:
+            incoming = to_incoming(address, text, buttons)
+        replies = await engine.handle(incoming)
         shown, buttons = render(replies, out_dir)
         stdout.write(shown + "\n")
         stdout.flush()

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from dialogs import advice, parsing
+from dialogs import advice, parsing, progress
 from dialogs.flow import Context, InputError, NotUnderstood, Outcome, Question, ask, fresh, idle, read_answer
 from dialogs.messages import Incoming, Reply
 from dialogs.models import EMERGENCY_SIGNS, Checkin, PainKind, Sign, Tier, TriageResult
@@ -322,6 +322,13 @@ def start(ctx: Context, text: str = "") -> Outcome:
     return _advance(ctx, conversation, checkin, " ".join([intro, *notes]).strip())
 
 
+def start_prefilled(ctx: Context, prefilled: Checkin, intro: str) -> Outcome:
+    """Starts a check-in with slots already known (an imported run file); asks only the rest."""
+    conversation = fresh(ctx.conversation)
+    conversation.data = {"checkin": prefilled.to_dict(), "skipped": [], "urgent_checked": False}
+    return _advance(ctx, conversation, prefilled, intro)
+
+
 def step(ctx: Context, incoming: Incoming) -> Outcome:
     """Stores the answer to the current question and asks the next one."""
     conversation = fresh(ctx.conversation)
@@ -378,6 +385,7 @@ def _finish(ctx: Context, conversation: Conversation, checkin: Checkin) -> Outco
         history = ctx.store.recent_runs(ctx.address, limit=10)
         replies = [Reply(text=summary(checkin, ctx), kind="message")]
         replies += advice.build_advice(checkin, ctx.profile, result, history)
+        replies += progress.after_checkin(ctx, checkin, result, replies)  # training-load and pain-trend notes
     logger.info("check-in complete: tier=%s rules=%s", result.tier.value, ",".join(result.rules))
     return Outcome(replies, idle(conversation), effects=[NewRun(checkin=checkin, result=result, logged_at=ctx.now)])
 

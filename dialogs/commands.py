@@ -28,6 +28,7 @@ HELP = (
     "Here's what I can do:\n"
     "/checkin: log a run and any pain (or just tell me about it)\n"
     "/history: your recent runs\n"
+    "/progress: a chart of your weekly distance and back pain (send a GPX or FIT file to log a run)\n"
     "/stretches: the warm-up or after-run routine\n"
     "/settings: name, time zone, units and more\n"
     "/privacy: what I store and why\n"

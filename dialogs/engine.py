@@ -14,7 +14,7 @@ import weakref
 from datetime import datetime, timezone
 from typing import Callable
 
-from dialogs import advice, checkin, clubs, commands, onboarding, parsing, plan
+from dialogs import advice, checkin, clubs, commands, imports, onboarding, parsing, plan, progress
 from dialogs.flow import Context, Outcome, fresh, idle, parse_answer_payload
 from dialogs.messages import MAX_TEXT_CHARS, Button, Incoming, Reply, Visibility, rows
 from dialogs.models import Profile
@@ -100,14 +100,18 @@ class Engine:
                 "Could you send a shorter version?"
             )
             return Outcome([Reply(text=note)], unchanged)
-        if incoming.kind in ("attachment", "unsupported"):
-            note = "I can only read text and button taps for now. Tell me about your run in words, or try /help."
-            return Outcome([Reply(text=note, visibility=Visibility.ANYWHERE)], unchanged)
         if incoming.kind == "button" and incoming.payload and incoming.payload.startswith("/"):
             command, _, args = incoming.payload[1:].partition(" ")
             incoming = Incoming(address=incoming.address, command=command, args=args, kind="command")
         if incoming.address.is_group:
             return self.group(ctx, incoming)
+        if incoming.kind == "attachment":
+            return imports.handle(ctx, incoming)
+        if incoming.kind == "location":
+            return self.location(ctx, incoming)
+        if incoming.kind == "unsupported":
+            note = "I can read text, button taps and GPX/FIT run files. Tell me about your run in words, or try /help."
+            return Outcome([Reply(text=note, visibility=Visibility.ANYWHERE)], unchanged)
         if incoming.kind == "command":
             return self.command(ctx, incoming)
         if incoming.kind == "button":
@@ -115,6 +119,20 @@ class Engine:
         if not incoming.text.strip():
             return Outcome([Reply(text="That message was empty. Tell me about your run, or send /help.")], unchanged)
         return self.text(ctx, incoming)
+
+    def location(self, ctx: Context, incoming: Incoming) -> Outcome:
+        """Sets the time zone from a shared location while that question is open.
+
+        The adapter turns the coordinates into a zone name (incoming.text) and
+        drops the coordinates; they are never stored.
+        """
+        if ctx.conversation.state in (f"{onboarding.PREFIX}:timezone", f"{onboarding.SETTINGS}:timezone"):
+            if not incoming.text:
+                note = "I couldn't tell the time zone from that location. Type a city or a zone like Europe/London."
+                return Outcome([Reply(text=note)], fresh(ctx.conversation))
+            return self.step(ctx, Incoming.from_text(incoming.address, incoming.text))
+        note = "To set your time zone from a location, open /settings, pick Time zone, then share it."
+        return Outcome([Reply(text=note)], fresh(ctx.conversation))
 
     def command(self, ctx: Context, incoming: Incoming) -> Outcome:
         """Runs a global command; works from any step."""
@@ -205,8 +223,11 @@ class Engine:
 
 def _start(ctx: Context, incoming: Incoming) -> Outcome:
     """Onboards a new runner, welcomes back a known one, or follows a deep link."""
-    if incoming.args.startswith("checkin") or (ctx.profile.onboarded and incoming.args):
+    deep_link = incoming.args.split(maxsplit=1)[0].lower() if incoming.args else ""
+    if deep_link == "checkin" or (deep_link and deep_link not in PRIVATE_COMMANDS and ctx.profile.onboarded):
         return checkin.start(ctx)
+    if deep_link in PRIVATE_COMMANDS and deep_link != "start":
+        return PRIVATE_COMMANDS[deep_link](ctx, Incoming(address=incoming.address, command=deep_link, kind="command"))
     if ctx.profile.onboarded:
         text = f"Welcome back, {ctx.profile.name or 'runner'}. " + commands.HELP
         return Outcome([Reply(text=text)], idle(ctx.conversation))
@@ -246,6 +267,7 @@ PRIVATE_COMMANDS: dict[str, Handler] = {
     "stretches": _replies(lambda ctx, incoming: commands.stretches(ctx, incoming.args)),
     "privacy": _replies(lambda ctx, incoming: commands.privacy(ctx)),
     "export": _replies(lambda ctx, incoming: commands.export(ctx)),
+    "progress": _replies(lambda ctx, incoming: progress.progress_replies(ctx)),
     "plan": plan.plan_command,
     "reminders": plan.reminders_command,
     "pause": plan.pause_command,

@@ -135,6 +135,8 @@ class Checkin:
     every_run: bool | None = None  # the runner says it hurts after every run
     signs: list[str] = field(default_factory=list)  # warning signs present
     signs_checked: bool = False  # the explicit warning-sign question was answered
+    started_at: str | None = None  # ISO UTC start time read from an imported GPX/FIT file
+    source: str | None = None  # "gpx" | "fit" for imported runs, None when told in chat
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -174,3 +176,4 @@ class RunRecord:
     pain_kind: tuple[str, ...]
     tier: str | None
     signs: tuple[str, ...] = ()
+    started_at: datetime | None = None  # UTC start time of an imported run

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import datetime, timezone
 from typing import Any
 
 from sqlalchemy import delete
@@ -18,6 +19,14 @@ from storage.tables import Club, ClubRun, ConversationState, PainReport, Run, Ru
 logger = logging.getLogger(__name__)
 
 PROFILE_FIELDS = ("name", "timezone", "units", "frequency", "usual_surface", "back_history", "onboarded")
+
+
+def _utc(moment: datetime | str | None) -> datetime | None:
+    """Returns an ISO string or a datetime as aware UTC (SQLite hands back naive UTC)."""
+    if not moment:
+        return None
+    moment = datetime.fromisoformat(moment) if isinstance(moment, str) else moment
+    return moment.astimezone(timezone.utc) if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
 def _profile_of(runner: Runner) -> Profile:
@@ -97,6 +106,8 @@ class SqlStore(reminders.ReminderStore):
             surface=c.surface,
             effort=c.effort,
             effort_score=c.effort_score,
+            started_at=_utc(c.started_at),
+            source=c.source,
         )
         session.add(run)
         session.flush()
@@ -158,6 +169,7 @@ class SqlStore(reminders.ReminderStore):
                     pain_kind=tuple(pain.kinds) if pain else (),
                     tier=tri.tier if tri else None,
                     signs=tuple(pain.signs) if pain else (),
+                    started_at=_utc(run.started_at),
                 )
             )
         return records

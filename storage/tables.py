@@ -61,6 +61,8 @@ class Run(SQLModel, table=True):
     surface: str | None = None
     effort: str | None = None
     effort_score: int | None = None
+    started_at: datetime | None = Field(default=None, index=True)  # UTC, from an imported file
+    source: str | None = None  # "gpx" | "fit"; None when told in chat
 
 
 class PainReport(SQLModel, table=True):

@@ -262,3 +262,11 @@ async def test_group_never_asks_about_or_echoes_pain(engine) -> None:
 async def test_emergency_reply_is_one_message_without_buttons() -> None:
     reply = advice.emergency_reply()
     assert reply.kind == "emergency" and not reply.buttons
+
+
+async def test_deep_link_payload_opens_the_named_command(chat: Chat) -> None:
+    await onboard(chat)
+    await chat.say("/start history")
+    assert "No runs logged yet" in chat.text
+    await chat.say("/start checkin")
+    assert chat.state() == "checkin:distance_km"

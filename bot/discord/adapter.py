@@ -49,6 +49,7 @@ COMMANDS: dict[str, tuple[str, str | None, str | None]] = {
     "settings": ("Name, time zone, units and more (privately)", None, None),
     "privacy": ("What Backstride stores and why", None, None),
     "export": ("Your runs as a CSV file (privately)", None, None),
+    "progress": ("A chart of your weekly distance and back pain (privately)", None, None),
     "forget": ("Delete everything Backstride knows about you", None, None),
     "cancel": ("Stop what we're doing (what's saved stays saved)", None, None),
     "help": ("What Backstride can do", None, None),
@@ -274,14 +275,25 @@ class DiscordAdapter:
             return
         address = Address(PLATFORM, str(message.channel.id), str(message.author.id), ChatKind.PRIVATE)
         if message.attachments:
-            first = message.attachments[0]
-            incoming = Incoming(address, attachment=Attachment(first.filename, first.size), kind="attachment")
+            incoming = Incoming(address, attachment=await self._download(message.attachments[0]), kind="attachment")
         elif message.content:
             incoming = Incoming.from_text(address, message.content)
         else:
             incoming = Incoming(address, kind="unsupported")
         replies = await self.engine.handle(incoming)
         await self.send(address, replies)
+
+    async def _download(self, attachment: discord.Attachment) -> Attachment:
+        """Reads an uploaded run file unless it is over the import cap (the engine then says so)."""
+        from dialogs.imports import MAX_BYTES
+
+        content = None
+        if attachment.size <= MAX_BYTES:
+            try:
+                content = await attachment.read()
+            except discord.HTTPException:
+                logger.warning("could not download attachment %s", attachment.id)
+        return Attachment(attachment.filename, attachment.size, content)
 
     async def on_command(self, interaction: discord.Interaction[Any], name: str, args: str) -> None:
         """Answer a slash command: in a DM like typed text, in a server ephemerally."""

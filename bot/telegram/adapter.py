@@ -65,6 +65,7 @@ from telegram.ext import (
 )
 from telegram import BotCommandScopeAllGroupChats, BotCommandScopeAllPrivateChats
 
+from bot.geo import zone_at
 from bot.outbound import Delivery
 from bot.telegram import commands as menus
 from bot.telegram import redact
@@ -295,6 +296,9 @@ class TelegramAdapter:
             return None  # photos and files in a club chat are not for the coach
         if message.document is not None:
             return Incoming(address=address, text=message.caption or "", kind="attachment")  # content: _download
+        if message.location is not None:
+            zone = zone_at(message.location.latitude, message.location.longitude)
+            return Incoming(address=address, text=zone or "", kind="location")
         return Incoming(address=address, text=message.caption or "", kind="unsupported")
 
     async def _download(self, incoming: Incoming, message: Message) -> Incoming:

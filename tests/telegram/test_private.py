@@ -6,6 +6,7 @@ import logging
 
 import pytest
 
+from dialogs.messages import Address
 from tests.telegram.conftest import Runner, onboard
 from tests.telegram.fake_bot_api import TOKEN
 
@@ -96,9 +97,25 @@ async def test_deep_link_start_opens_the_checkin(api, make_adapter) -> None:
 async def test_photo_sticker_voice_and_document_get_a_friendly_note(api, make_adapter) -> None:
     adapter = await make_adapter()
     ann = Runner(api, adapter)
-    for what in ("photo", "sticker", "voice", "location"):
+    for what in ("photo", "sticker", "voice"):
         sent = await ann._turn(lambda: api.send_other(ann.user_id, what))
         assert len(sent) == 1 and "text" in sent[0].text.lower(), what
+
+
+async def test_sharing_a_location_at_the_time_zone_question_sets_the_zone(api, make_adapter, tmp_path) -> None:
+    adapter = await make_adapter()
+    ann = Runner(api, adapter)
+    await ann.say("/start")
+    await ann.say("Ann")
+    sent = await ann._turn(lambda: api.send_other(ann.user_id, "location"))  # London coordinates
+    assert "Europe/London" in sent[0].text
+    profile = adapter.engine.store.load(Address("telegram", str(ann.user_id), str(ann.user_id))).profile
+    assert profile.timezone == "Europe/London"
+    dump = "\n".join(str(row) for row in adapter.engine.store.export_rows(
+        Address("telegram", str(ann.user_id), str(ann.user_id))))
+    assert "51.5" not in dump  # the coordinates themselves are not kept
+    sent = await ann._turn(lambda: api.send_other(ann.user_id, "location"))
+    assert "/settings" in sent[0].text
 
 
 GPX = b"""<?xml version="1.0" encoding="UTF-8"?>
