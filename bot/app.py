@@ -37,7 +37,9 @@ async def serve(settings: Settings, stop: asyncio.Event | None = None) -> None:
     from storage.database import open_database
     from storage.repository import SqlStore
 
-    database = open_database(settings.database_url)
+    # An out-of-date schema stops start-up here (SchemaError names `backstride db upgrade`);
+    # only the default SQLite file, which Backstride owns, is upgraded in place.
+    database = open_database(settings.database_url, create=True, upgrade=settings.database_url is None)
     store = SqlStore(database)
     engine = Engine(store)
     adapters = build_adapters(settings, engine, store)
@@ -49,14 +51,21 @@ async def serve(settings: Settings, stop: asyncio.Event | None = None) -> None:
         except (NotImplementedError, RuntimeError):
             pass
     started: list[Adapter] = []
+    dispatcher = None
     try:
         for adapter in adapters:
             await adapter.start()
             started.append(adapter)
             logger.info("%s adapter started", adapter.platform)
+        from bot.reminders import Dispatcher
+
+        dispatcher = Dispatcher(database, {a.platform: a for a in started}, store=store)
+        await dispatcher.start()
         await stop.wait()
         logger.info("shutting down")
     finally:
+        if dispatcher is not None:
+            await dispatcher.stop()
         for adapter in reversed(started):
             await adapter.stop()
         database.dispose()

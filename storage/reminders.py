@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from typing import Any, Iterable
+from typing import Any
 
 from sqlalchemy import JSON, Column, Index, delete, func, update
 from sqlalchemy.engine import Engine
@@ -32,7 +32,7 @@ PLAN_KINDS = ("warmup", "after_run", "daily")
 CLUB_WARMUP_LEAD = timedelta(minutes=30)
 CLUB_AFTER_DELAY = timedelta(minutes=90)
 MAX_ATTEMPTS = 5
-LOOKAHEAD_OCCURRENCES = 10  # skip forward past occurrences that fall wholly in quiet hours
+LOOKAHEAD_OCCURRENCES = 3  # look past an occurrence in quiet hours (a DST switch may free the next)
 
 
 class ReminderPlan(SQLModel, table=True):
@@ -71,7 +71,7 @@ class Reminder(SQLModel, table=True):
     due_at: datetime = Field(index=True)  # UTC, after quiet hours were applied
     expires_at: datetime  # UTC; not sent after this (grace window)
     state: str = PENDING
-    claimed_by: str | None = None
+    claimed_by: str | None = Field(default=None, index=True)
     claimed_at: datetime | None = None
     sent_at: datetime | None = None
     attempts: int = 0
@@ -110,11 +110,11 @@ def _plan_row(session: Session, runner_id: int) -> ReminderPlan | None:
 
 def _occurrence(
     runner_id: int, kind: str, weekday: int | None, at: str, plan: PlanInfo, zone: str, after: datetime
-) -> Reminder:
-    """Returns the next occurrence of a plan reminder whose due time lies after `after`."""
+) -> dict[str, Any]:
+    """Returns the column values of the next occurrence of a plan reminder due after `after`."""
     lead, later = timedelta(minutes=plan.lead_min), timedelta(minutes=plan.after_min)
     shift = {"warmup": lead, "after_run": -later, "daily": timedelta(0)}[kind]
-    first: Reminder | None = None
+    first: dict[str, Any] | None = None
     cursor = after + shift
     for _ in range(LOOKAHEAD_OCCURRENCES):
         run_at = schedule.next_occurrence(weekday, at, zone, cursor)
@@ -122,25 +122,19 @@ def _occurrence(
         due = run_at - shift
         expires = run_at if kind == "warmup" else due + schedule.GRACE[kind]
         placed = schedule.place(due, expires, zone, plan.quiet_start, plan.quiet_end)
-        row = Reminder(
-            runner_id=runner_id,
-            kind=kind,
-            weekday=weekday,
-            at=at,
-            run_at=run_at,
-            due_at=placed or due,
-            expires_at=expires,
-            repeat=True,
+        values = dict(
+            runner_id=runner_id, kind=kind, stage=1, weekday=weekday, at=at, run_at=run_at, due_at=placed or due,
+            expires_at=expires, state=PENDING, attempts=0, repeat=True, created_at=after,
             key=f"r{runner_id}:{kind}:{weekday}:{at}:{run_at:%Y%m%dT%H%M}",
-        )
-        first = first or row
+        )  # fmt: skip
+        first = first or values
         if placed is not None:
-            return row
+            return values
     return first  # type: ignore[return-value]  # always quiet: the dispatcher skips it and moves on
 
 
-def plan_occurrences(runner_id: int, plan: PlanInfo, zone: str, after: datetime) -> list[Reminder]:
-    """Returns the next occurrence of every reminder the plan asks for."""
+def plan_occurrences(runner_id: int, plan: PlanInfo, zone: str, after: datetime) -> list[dict[str, Any]]:
+    """Returns the column values of the next occurrence of every reminder the plan asks for."""
     rows = []
     for weekday, at in plan.slots:
         rows.append(_occurrence(runner_id, "warmup", weekday, at, plan, zone, after))
@@ -150,18 +144,28 @@ def plan_occurrences(runner_id: int, plan: PlanInfo, zone: str, after: datetime)
     return rows
 
 
-def _add_unique(session: Session, rows: Iterable[Reminder]) -> int:
-    """Inserts rows, leaving out any whose key already exists (a twin from a racing writer)."""
-    added = 0
-    for row in rows:
-        try:
-            with session.begin_nested():
-                session.add(row)
-                session.flush()
-            added += 1
-        except IntegrityError:
-            logger.debug("occurrence %s already scheduled", row.key)
-    return added
+def insert_new(session: Session, rows: list[dict[str, Any]]) -> None:
+    """Inserts occurrences, leaving out any whose key already exists (a twin from a racing writer)."""
+    if not rows:
+        return
+    dialect = session.get_bind().dialect.name
+    if dialect == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert as upsert
+    elif dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as upsert  # type: ignore[assignment]
+    else:
+        for row in rows:
+            try:
+                with session.begin_nested():
+                    session.add(Reminder(**row))
+            except IntegrityError:
+                logger.debug("occurrence %s already scheduled", row.get("key"))
+        return
+    columns = set(rows[0])
+    same = [r for r in rows if set(r) == columns]
+    session.execute(upsert(Reminder).on_conflict_do_nothing(index_elements=["key"]), same)
+    if len(same) != len(rows):
+        insert_new(session, [r for r in rows if set(r) != columns])
 
 
 def replan(session: Session, runner_id: int, zone: str, now: datetime) -> None:
@@ -174,15 +178,13 @@ def replan(session: Session, runner_id: int, zone: str, now: datetime) -> None:
             Reminder.repeat.is_(True),  # type: ignore[attr-defined]
         )
     )
-    _add_unique(session, plan_occurrences(runner_id, plan_info(_plan_row(session, runner_id)), zone, now))
+    insert_new(session, plan_occurrences(runner_id, plan_info(_plan_row(session, runner_id)), zone, now))
 
 
-def _next_after(session: Session, row: Reminder, now: datetime) -> Reminder | None:
+def next_after(row: Reminder, zone: str, plan: PlanInfo, now: datetime) -> dict[str, Any] | None:
     """Returns the occurrence that follows a recurring runner reminder, if its slot is still planned."""
-    runner = session.get(Runner, row.runner_id)
-    if runner is None or row.run_at is None or row.at is None:
+    if row.run_at is None or row.at is None or row.runner_id is None:
         return None
-    plan = plan_info(_plan_row(session, runner.id))  # type: ignore[arg-type]
     planned = (row.weekday, row.at) in plan.slots if row.kind != "daily" else plan.daily == row.at
     if not planned:
         return None
@@ -190,7 +192,7 @@ def _next_after(session: Session, row: Reminder, now: datetime) -> Reminder | No
         row.kind, timedelta(0)
     )
     after = max(_utc(row.run_at) - shift, now)  # never catch up on occurrences missed while down
-    return _occurrence(runner.id, row.kind, row.weekday, row.at, plan, runner.timezone, after)  # type: ignore[arg-type]
+    return _occurrence(row.runner_id, row.kind, row.weekday, row.at, plan, zone, after)
 
 
 # ------------------------------------------------------------------ hooks from SqlStore.save
@@ -209,7 +211,7 @@ def on_new_run(session: Session, runner: Runner, logged_at: datetime, has_pain: 
     ).all()
     for row in todays:
         if row.run_at is not None and schedule.timezones.local(_utc(row.run_at), zone).date() == day:
-            _close(session, row, SKIPPED, "checked in", logged_at)
+            _close(session, [(row, SKIPPED, "checked in")], logged_at)
     if not has_pain:
         return
     plan = plan_info(_plan_row(session, runner.id))  # type: ignore[arg-type]
@@ -379,12 +381,32 @@ def claim_due(engine: Engine, now: datetime, token: str, limit: int = 500) -> li
             .execution_options(synchronize_session=False)
         )
     with Session(engine) as session:
-        rows = session.exec(select(Reminder).where(Reminder.claimed_by == token, Reminder.state == CLAIMED)).all()
-        return [_due(session, row) for row in rows]
+        query = (
+            select(Reminder, Runner, ReminderPlan)
+            .join(Runner, Runner.id == Reminder.runner_id, isouter=True)  # type: ignore[arg-type]
+            .join(ReminderPlan, ReminderPlan.runner_id == Reminder.runner_id, isouter=True)  # type: ignore[arg-type]
+            .where(Reminder.claimed_by == token, Reminder.state == CLAIMED)
+        )
+        claimed = session.exec(query).all()
+        last_runs = _last_runs(session, {r.runner_id for r, runner, _ in claimed if runner and r.kind in ("after_run", "daily")})
+        due: list[Due] = []
+        for row, runner, plan in claimed:
+            if row.club_id is not None:
+                due.append(_club_due(session, row))
+            else:
+                due.append(_runner_due(row, runner, plan, last_runs.get(row.runner_id)))  # type: ignore[arg-type]
+        return due
 
 
-def _due(session: Session, row: Reminder) -> Due:
-    common: dict[str, Any] = dict(
+def _last_runs(session: Session, runner_ids: set[int]) -> dict[int, datetime]:
+    if not runner_ids:
+        return {}
+    query = select(Run.runner_id, func.max(Run.logged_at)).where(Run.runner_id.in_(runner_ids)).group_by(Run.runner_id)  # type: ignore[attr-defined]
+    return {runner_id: _utc(last) for runner_id, last in session.exec(query)}  # type: ignore[misc]
+
+
+def _common(row: Reminder) -> dict[str, Any]:
+    return dict(
         reminder_id=row.id,
         kind=row.kind,
         stage=row.stage,
@@ -393,37 +415,35 @@ def _due(session: Session, row: Reminder) -> Due:
         run_at=_utc(row.run_at) if row.run_at else None,
         attempts=row.attempts,
     )
-    if row.club_id is not None:
-        club = session.get(Club, row.club_id)
-        club_run = session.get(ClubRun, row.club_run_id) if row.club_run_id else None
-        gone = club is None or club_run is None or club_run.club_id != club.id
-        address = None if gone else Address(club.platform, club.chat_id, "", chat_kind=ChatKind.GROUP)  # type: ignore[union-attr]
-        return Due(
-            **common,
-            address=address,
-            zone=club.timezone if club else "UTC",
-            quiet=("00:00", "00:00"),
-            paused=False,
-            active=bool(club and club.active),
-            checked_in=False,
-            seed=(row.club_run_id or 0) + (_utc(row.run_at).toordinal() if row.run_at else 0),
-            place_name=club_run.place if club_run else "",
-        )
-    runner = session.get(Runner, row.runner_id) if row.runner_id else None
+
+
+def _club_due(session: Session, row: Reminder) -> Due:
+    club = session.get(Club, row.club_id)
+    club_run = session.get(ClubRun, row.club_run_id) if row.club_run_id else None
+    gone = club is None or club_run is None or club_run.club_id != club.id
+    return Due(
+        **_common(row),
+        address=None if gone else Address(club.platform, club.chat_id, "", chat_kind=ChatKind.GROUP),  # type: ignore[union-attr]
+        zone=club.timezone if club else "UTC",
+        quiet=("00:00", "00:00"),  # the club chose the time; no quiet hours in a group
+        paused=False,
+        active=bool(club and club.active),
+        checked_in=False,
+        seed=(row.club_run_id or 0) + (_utc(row.run_at).toordinal() if row.run_at else 0),
+        place_name=club_run.place if club_run else "",
+    )
+
+
+def _runner_due(row: Reminder, runner: Runner | None, plan: ReminderPlan | None, last_run: datetime | None) -> Due:
     if runner is None:
-        return Due(**common, address=None, zone="UTC", quiet=("00:00", "00:00"), paused=False, active=False, checked_in=False, seed=0)
-    plan = _plan_row(session, runner.id)  # type: ignore[arg-type]
+        return Due(**_common(row), address=None, zone="UTC", quiet=("00:00", "00:00"), paused=False, active=False, checked_in=False, seed=0)
     info = plan_info(plan)
     checked_in = False
-    if row.kind in ("after_run", "daily") and row.run_at is not None:
+    if row.kind in ("after_run", "daily") and row.run_at is not None and last_run is not None:
         local = schedule.timezones.local(_utc(row.run_at), runner.timezone)
-        day_start = local.replace(hour=0, minute=0, second=0, microsecond=0).astimezone(timezone.utc)
-        checked_in = (
-            session.exec(select(func.count()).select_from(Run).where(Run.runner_id == runner.id, Run.logged_at >= day_start)).one()  # type: ignore[arg-type,operator]
-            > 0
-        )
+        checked_in = last_run >= local.replace(hour=0, minute=0, second=0, microsecond=0).astimezone(timezone.utc)
     return Due(
-        **common,
+        **_common(row),
         address=Address(runner.platform, runner.chat_id, runner.user_id),
         zone=runner.timezone,
         quiet=(info.quiet_start, info.quiet_end),
@@ -434,35 +454,59 @@ def _due(session: Session, row: Reminder) -> Due:
     )
 
 
-def _close(session: Session, row: Reminder, state: str, note: str | None, now: datetime) -> None:
-    """Marks a row sent or skipped and schedules what follows a recurring one."""
-    row.state, row.note, row.claimed_by = state, note, None
-    if state == SENT:
-        row.sent_at = now
-        if row.kind == "warmup" and row.runner_id:
-            session.execute(
-                update(ReminderPlan)
-                .where(ReminderPlan.runner_id == row.runner_id)  # type: ignore[arg-type]
-                .values(warmups_sent=ReminderPlan.warmups_sent + 1)
-            )
-    session.add(row)
+def _close(session: Session, rows: list[tuple[Reminder, str, str | None]], now: datetime) -> None:
+    """Marks rows sent or skipped and schedules what follows the recurring ones."""
+    runner_ids = {row.runner_id for row, _, _ in rows if row.repeat and row.runner_id is not None}
+    zones: dict[int, str] = {}
+    plans: dict[int, PlanInfo] = {}
+    if runner_ids:
+        query = select(Runner.id, Runner.timezone, ReminderPlan).join(
+            ReminderPlan, ReminderPlan.runner_id == Runner.id, isouter=True  # type: ignore[arg-type]
+        ).where(Runner.id.in_(runner_ids))  # type: ignore[union-attr]
+        for runner_id, zone, plan_row in session.exec(query):
+            zones[runner_id], plans[runner_id] = zone, plan_info(plan_row)
+    warmups: dict[int, int] = {}
+    following = []
+    for row, state, note in rows:
+        row.state, row.note, row.claimed_by = state, note, None
+        if state == SENT:
+            row.sent_at = now
+            if row.kind == "warmup" and row.runner_id is not None:
+                warmups[row.runner_id] = warmups.get(row.runner_id, 0) + 1
+        session.add(row)
+        if row.repeat and row.runner_id in zones:
+            nxt = next_after(row, zones[row.runner_id], plans[row.runner_id], now)  # type: ignore[index]
+            if nxt is not None:
+                following.append(nxt)
     session.flush()
-    if row.repeat and row.runner_id is not None:
-        nxt = _next_after(session, row, now)
-        if nxt is not None:
-            _add_unique(session, [nxt])
+    for runner_id, count in warmups.items():
+        session.execute(
+            update(ReminderPlan)
+            .where(ReminderPlan.runner_id == runner_id)  # type: ignore[arg-type]
+            .values(warmups_sent=ReminderPlan.warmups_sent + count)
+        )
+    insert_new(session, following)
+
+
+def finish_many(engine: Engine, token: str, outcomes: list[tuple[int, str, str | None]], now: datetime) -> int:
+    """Records delivered or skipped reminders (only those this claim still holds); returns how many."""
+    if not outcomes:
+        return 0
+    with Session(engine) as session, session.begin():
+        by_id = {o[0]: o for o in outcomes}
+        held = session.exec(
+            select(Reminder).where(Reminder.id.in_(list(by_id)), Reminder.state == CLAIMED, Reminder.claimed_by == token)  # type: ignore[union-attr]
+        ).all()
+        _close(session, [(row, by_id[row.id][1], by_id[row.id][2]) for row in held], now)  # type: ignore[index]
+        for row in held:
+            if row.state == SKIPPED:
+                logger.info("reminder %s (%s) skipped: %s", row.id, row.kind, row.note)
+        return len(held)
 
 
 def finish(engine: Engine, reminder_id: int, token: str, state: str, now: datetime, note: str | None = None) -> bool:
-    """Records a delivered or skipped reminder (only if this claim still holds it)."""
-    with Session(engine) as session, session.begin():
-        row = session.get(Reminder, reminder_id)
-        if row is None or row.state != CLAIMED or row.claimed_by != token:
-            return False
-        _close(session, row, state, note, now)
-        if state == SKIPPED:
-            logger.info("reminder %s (%s) skipped: %s", reminder_id, row.kind, note)
-        return True
+    """Records one delivered or skipped reminder (only if this claim still holds it)."""
+    return finish_many(engine, token, [(reminder_id, state, note)], now) == 1
 
 
 def release(engine: Engine, reminder_id: int, token: str, due: datetime, note: str | None = None) -> bool:
@@ -494,13 +538,16 @@ def sync_club_runs(engine: Engine, now: datetime) -> int:
                 due = run_at - shift
                 key = f"c{club_run.id}:{kind}:{run_at:%Y%m%dT%H%M}"
                 expires = run_at if kind == "club_warmup" else due + schedule.GRACE["club_after"]
-                wanted[key] = Reminder(
-                    club_id=club.id, club_run_id=club_run.id, kind=kind, run_at=run_at, due_at=due, expires_at=expires, key=key
-                )
+                wanted[key] = dict(
+                    club_id=club.id, club_run_id=club_run.id, kind=kind, stage=1, run_at=run_at, due_at=due,
+                    expires_at=expires, state=PENDING, attempts=0, repeat=False, created_at=now, key=key,
+                )  # fmt: skip
         if not wanted:
             return 0
         have = set(session.exec(select(Reminder.key).where(Reminder.key.in_(list(wanted)))).all())  # type: ignore[union-attr]
-        return _add_unique(session, [row for key, row in wanted.items() if key not in have])
+        missing = [row for key, row in wanted.items() if key not in have]
+        insert_new(session, missing)
+        return len(missing)
 
 
 def purge_finished(engine: Engine, before: datetime) -> int:
