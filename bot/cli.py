@@ -1,4 +1,4 @@
-"""The `backstride` command: `chat` in the terminal, `run` for the chat platforms."""
+"""The `backstride` command: `chat` in the terminal, `run` for the chat platforms, `db` and `doctor`."""
 
 from __future__ import annotations
 
@@ -11,18 +11,22 @@ from pathlib import Path
 logger = logging.getLogger(__name__)
 
 
-def _setup_logging(level: str) -> None:
-    logging.basicConfig(level=level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    for noisy in ("httpx", "httpcore", "apscheduler.executors.default"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
+def _setup_logging(level: str, settings=None) -> None:  # type: ignore[no-untyped-def]
+    """Text or JSON lines (LOG_FORMAT), with every configured secret masked."""
+    from bot.logs import settings_secrets, setup_logging
+
+    fmt = settings.log_format if settings is not None else "text"
+    setup_logging(level, fmt, settings_secrets(settings) if settings is not None else ())
 
 
 def _engine(database_url: str | None):  # type: ignore[no-untyped-def]
+    """The coach on the database. The default SQLite file is upgraded in place; a configured one
+    must already be up to date (an empty one gets its tables), else SchemaError says what to run."""
     from dialogs.engine import Engine
     from storage.database import open_database
     from storage.repository import SqlStore
 
-    return Engine(SqlStore(open_database(database_url)))
+    return Engine(SqlStore(open_database(database_url, create=True, upgrade=database_url is None)))
 
 
 def cmd_chat(args: argparse.Namespace) -> int:
@@ -35,8 +39,14 @@ def cmd_chat(args: argparse.Namespace) -> int:
     except SettingsError as error:
         print(error, file=sys.stderr)
         return 2
-    _setup_logging(args.log_level or "WARNING")
-    engine = _engine(args.database_url or settings.database_url)
+    _setup_logging(args.log_level or "WARNING", settings)
+    from storage.schema import SchemaError
+
+    try:
+        engine = _engine(args.database_url or settings.database_url)
+    except SchemaError as error:
+        print(error, file=sys.stderr)
+        return 2
     out_dir = Path(args.out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     try:
@@ -55,7 +65,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     except SettingsError as error:
         print(error, file=sys.stderr)
         return 2
-    _setup_logging(settings.log_level)
+    _setup_logging(settings.log_level, settings)
     if not settings.telegram_token and not settings.discord_token:
         print(
             "No chat platform configured: set TELEGRAM_TOKEN and/or DISCORD_TOKEN "
@@ -64,9 +74,69 @@ def cmd_run(args: argparse.Namespace) -> int:
         )
         return 2
     from bot.app import serve
+    from storage.schema import SchemaError
 
-    asyncio.run(serve(settings))
+    try:
+        asyncio.run(serve(settings))
+    except SchemaError as error:
+        print(error, file=sys.stderr)
+        return 2
     return 0
+
+
+def _database(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    """The engine for `db` commands: --database-url, else DATABASE_URL, else the default file."""
+    from bot.config import load_settings
+    from storage.database import connect
+
+    return connect(args.database_url or load_settings().database_url)
+
+
+def cmd_db(args: argparse.Namespace) -> int:
+    """`db upgrade | current | revision`: the schema's migrations."""
+    from bot.config import SettingsError
+    from storage import schema
+
+    _setup_logging(args.log_level or "WARNING")
+    try:
+        if args.db_command == "revision":
+            for path in schema.make_revision(args.message):
+                print(f"Wrote {path}: check it, then commit it with the table change.")
+            return 0
+        engine = _database(args)
+    except (SettingsError, schema.SchemaError) as error:
+        print(error, file=sys.stderr)
+        return 2
+    from sqlalchemy.exc import SQLAlchemyError
+
+    shown = engine.url.render_as_string(hide_password=True)
+    try:
+        if args.db_command == "current":
+            found = schema.status(engine)
+            print(f"{shown}: schema {found.describe()}")
+            return 0 if found.state == "current" else 1
+        before, after = schema.upgrade(engine)
+        if before.state == "current":
+            print(f"{shown}: already up to date (revision {after.current}).")
+        else:
+            print(f"{shown}: upgraded from {before.current or before.state} to revision {after.current}.")
+        return 0
+    except schema.SchemaError as error:
+        print(error, file=sys.stderr)
+        return 2
+    except (SQLAlchemyError, OSError) as error:
+        print(f"Cannot use the database {shown}: {str(error).splitlines()[0]}", file=sys.stderr)
+        return 2
+    finally:
+        engine.dispose()
+
+
+def cmd_doctor(args: argparse.Namespace) -> int:
+    """Checks settings, database and tokens; says what is wrong in plain words."""
+    from bot.doctor import doctor
+
+    logging.basicConfig(level=logging.CRITICAL)  # the report is the output; libraries stay quiet
+    return doctor(sys.stdout)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -80,6 +150,19 @@ def build_parser() -> argparse.ArgumentParser:
     chat.set_defaults(func=cmd_chat)
     run = sub.add_parser("run", help="start the Telegram and/or Discord bots from the settings")
     run.set_defaults(func=cmd_run)
+    db = sub.add_parser("db", help="the database schema: upgrade, current, revision")
+    db_sub = db.add_subparsers(dest="db_command", required=True)
+    for name, text in (("upgrade", "migrate the database to this version's schema (creates an empty one)"),
+                       ("current", "show the schema's revision and whether it is up to date")):
+        command = db_sub.add_parser(name, help=text)
+        command.add_argument("--database-url", default=None, help="overrides DATABASE_URL")
+        command.add_argument("--log-level", default=None, help="e.g. INFO to see each migration")
+    revision = db_sub.add_parser("revision", help="(developers) write a migration for changed tables")
+    revision.add_argument("-m", "--message", required=True, help="what changed, e.g. 'add run.cadence'")
+    revision.add_argument("--log-level", default=None)
+    db.set_defaults(func=cmd_db)
+    doctor = sub.add_parser("doctor", help="check the settings, the database and each token")
+    doctor.set_defaults(func=cmd_doctor)
     return parser
 
 

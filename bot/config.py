@@ -23,6 +23,9 @@ class Settings(BaseSettings):
 
     database_url: str | None = Field(default=None, description="SQLAlchemy URL; default: a SQLite file")
     log_level: str = Field(default="INFO", pattern=r"(?i)^(DEBUG|INFO|WARNING|ERROR|CRITICAL)$")
+    log_format: str = Field(
+        default="text", pattern=r"(?i)^(text|json)$", description="text, or json: one JSON object per line"
+    )
     telegram_token: SecretStr | None = None
     discord_token: SecretStr | None = None
     telegram_api_url: str | None = Field(

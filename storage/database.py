@@ -7,7 +7,7 @@ from pathlib import Path
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
-from sqlmodel import SQLModel, create_engine
+from sqlmodel import create_engine
 
 from storage import reminders, tables  # noqa: F401  (registers the tables on SQLModel.metadata)
 
@@ -32,15 +32,32 @@ def _tune_sqlite(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-
     cursor.close()
 
 
-def open_database(url: str | None = None, create: bool = True) -> Engine:
-    """Creates the engine and, unless told not to, any missing tables."""
+def connect(url: str | None = None) -> Engine:
+    """Creates the engine only; the schema is left as it is."""
     url = url or default_sqlite_url()
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 10})
         event.listen(engine, "connect", _tune_sqlite)
     else:
-        engine = create_engine(url, pool_pre_ping=True)
-    if create:
-        SQLModel.metadata.create_all(engine)
+        # psycopg 3, sync: the app runs its sessions in worker threads (see DESIGN.md, Storage).
+        engine = create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+    return engine
+
+
+def open_database(url: str | None = None, create: bool = True, upgrade: bool = True) -> Engine:
+    """Creates the engine and makes sure the schema is at the newest migration.
+
+    create: an empty database gets every table. upgrade: an older schema is migrated.
+    Otherwise a schema that is not up to date raises storage.schema.SchemaError, whose
+    message names the command to run (`backstride db upgrade`).
+    """
+    from storage import schema
+
+    engine = connect(url)
+    try:
+        schema.ensure(engine, create=create, upgrade=upgrade)
+    except BaseException:
+        engine.dispose()
+        raise
     logger.debug("database opened: %s", engine.url.render_as_string(hide_password=True))
     return engine

@@ -12,6 +12,8 @@ from dialogs.messages import Address, Button, ChatKind, Incoming, Reply
 from storage.database import open_database
 from storage.repository import SqlStore
 
+pytest_plugins = ["tests.pg"]  # the pg_url fixture: a fresh PostgreSQL schema per test
+
 
 class Clock:
     """A clock the tests move by hand."""
@@ -62,7 +64,11 @@ class Chat:
 
 
 @pytest.fixture
-def db_url(tmp_path: Path) -> str:
+def db_url(tmp_path: Path, request: pytest.FixtureRequest) -> str:
+    from tests.pg import all_on_postgres
+
+    if all_on_postgres():
+        return str(request.getfixturevalue("pg_url"))
     return f"sqlite:///{tmp_path / 'backstride.db'}"
 
 

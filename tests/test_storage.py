@@ -1,8 +1,14 @@
-"""Storage contract: what a step writes is stored atomically and read back as written."""
+"""Storage contract: what a step writes is stored atomically and read back as written.
+
+Every test here runs against SQLite and against PostgreSQL (skipped, with the
+reason, when TEST_DATABASE_URL is unset or its server does not answer).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import datetime, timezone
+from pathlib import Path
 
 import pytest
 from sqlmodel import Session, SQLModel, func, select
@@ -10,12 +16,25 @@ from sqlmodel import Session, SQLModel, func, select
 from dialogs.messages import Address
 from dialogs.models import Checkin, Profile, Tier, TriageResult
 from dialogs.ports import Change, Conversation, Forget, NewRun
+from storage.database import open_database
 from storage.repository import SqlStore
 from storage.tables import Runner
 
 ANN = Address("terminal", "ann", "ann")
 BOB = Address("terminal", "bob", "bob")
 WHEN = datetime(2026, 11, 22, 7, 30, tzinfo=timezone.utc)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[SqlStore]:
+    """The store under contract, once per database kind."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'backstride.db'}"
+    else:
+        url = request.getfixturevalue("pg_url")
+    engine = open_database(url)
+    yield SqlStore(engine)
+    engine.dispose()
 
 
 def _pain_run() -> NewRun:

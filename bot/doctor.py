@@ -1,0 +1,145 @@
+"""`backstride doctor`: checks the settings, the database and each token, and says what is wrong.
+
+Each check prints one line: `ok`, `--` (skipped or nothing to check), or `FAIL`
+with what to do. Tokens are never printed: any error text from a platform is
+cleaned of them first. The exit status is 1 when anything failed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import TextIO
+
+from bot.config import Settings, SettingsError, load_settings
+from bot.logs import RedactSecrets, settings_secrets
+
+logger = logging.getLogger(__name__)
+
+OK, SKIP, FAIL = "ok", "--", "FAIL"
+TIMEOUT = 15.0
+
+
+@dataclass(frozen=True)
+class Check:
+    """One line of the report."""
+
+    status: str
+    what: str
+    detail: str
+
+
+def _first_line(error: BaseException) -> str:
+    text = str(error).strip().splitlines()
+    return f"{type(error).__name__}: {text[0]}" if text else type(error).__name__
+
+
+def check_database(settings: Settings) -> Check:
+    """Connects, then reads the schema's revision (changes nothing but creating a missing SQLite file)."""
+    from sqlalchemy.engine import make_url
+
+    from storage import schema
+    from storage.database import connect
+
+    configured = settings.database_url
+    try:
+        engine = connect(configured)
+    except Exception as error:  # noqa: BLE001  any failure is the report
+        return Check(FAIL, "database", f"DATABASE_URL is not a database URL Backstride can use ({_first_line(error)}); "
+                     "e.g. sqlite:///./backstride.db or postgresql+psycopg://user:password@host/dbname")
+    shown = make_url(engine.url).render_as_string(hide_password=True)
+    try:
+        found = schema.status(engine)
+    except Exception as error:  # noqa: BLE001
+        return Check(FAIL, "database", f"cannot connect to {shown}: {_first_line(error)}")
+    finally:
+        engine.dispose()
+    if found.state == "current":
+        return Check(OK, "database", f"{shown}: schema {found.describe()}")
+    if configured is None and found.state in ("empty", "behind", "unversioned"):
+        return Check(OK, "database", f"{shown} (the default file): schema {found.state}; start-up brings it up to date")
+    if found.state == "empty":
+        return Check(OK, "database", f"{shown}: no tables yet; start-up or `{schema.UPGRADE_COMMAND}` creates them")
+    return Check(FAIL, "database", f"{shown}: schema {found.describe()}")
+
+
+async def check_telegram(settings: Settings) -> Check:
+    """Asks the Bot API who the token belongs to (getMe), at TELEGRAM_API_URL if set."""
+    if not settings.telegram_token:
+        return Check(SKIP, "telegram", "TELEGRAM_TOKEN not set: Telegram is off")
+    from telegram import Bot
+    from telegram.error import InvalidToken, TelegramError
+    from telegram.request import HTTPXRequest
+
+    token = settings.telegram_token.get_secret_value()
+    options = {}
+    where = "Telegram"
+    if settings.telegram_api_url:
+        options = {"base_url": f"{settings.telegram_api_url}/bot", "base_file_url": f"{settings.telegram_api_url}/file/bot"}
+        where = settings.telegram_api_url
+    request = HTTPXRequest(connect_timeout=TIMEOUT, read_timeout=TIMEOUT)
+    try:
+        bot = Bot(token, request=request, **options)
+        me = await asyncio.wait_for(bot.get_me(), TIMEOUT * 2)
+    except InvalidToken:
+        return Check(FAIL, "telegram", f"{where} refused TELEGRAM_TOKEN (unauthorized): copy it again from @BotFather")
+    except (TelegramError, asyncio.TimeoutError, OSError) as error:
+        return Check(FAIL, "telegram", f"could not reach {where} to check TELEGRAM_TOKEN ({_first_line(error)})")
+    finally:
+        await request.shutdown()
+    return Check(OK, "telegram", f"TELEGRAM_TOKEN accepted: the bot is @{me.username}")
+
+
+async def check_discord(settings: Settings) -> Check:
+    """Logs in over REST (GET /users/@me, as discord.py's login does); no gateway connection."""
+    if not settings.discord_token:
+        return Check(SKIP, "discord", "DISCORD_TOKEN not set: Discord is off")
+    import discord
+
+    client = discord.Client(intents=discord.Intents.none())
+    try:
+        await asyncio.wait_for(client.login(settings.discord_token.get_secret_value()), TIMEOUT * 2)
+        name = str(client.user) if client.user else "the bot"
+    except discord.LoginFailure:
+        return Check(FAIL, "discord", "Discord refused DISCORD_TOKEN: reset it in the Developer Portal (Bot → Reset Token)")
+    except (discord.HTTPException, asyncio.TimeoutError, OSError) as error:
+        return Check(FAIL, "discord", f"could not reach Discord to check DISCORD_TOKEN ({_first_line(error)})")
+    finally:
+        await client.close()
+    return Check(OK, "discord", f"DISCORD_TOKEN accepted: the bot is {name}")
+
+
+async def run_checks(settings: Settings) -> list[Check]:
+    database = await asyncio.to_thread(check_database, settings)
+    telegram, discord_ = await asyncio.gather(check_telegram(settings), check_discord(settings))
+    platforms = [telegram, discord_]
+    if all(c.status == SKIP for c in platforms):
+        platforms.append(Check(SKIP, "platforms", "no token set: `backstride run` needs TELEGRAM_TOKEN and/or DISCORD_TOKEN"))
+    return [database, *platforms]
+
+
+def report(checks: Iterable[Check], out: TextIO, secrets: Iterable[str | None] = ()) -> int:
+    """Prints the checks (secrets masked) and returns how many failed."""
+    redact = RedactSecrets(secrets).redact
+    failed = 0
+    for check in checks:
+        failed += check.status == FAIL
+        print(f"  {check.status:<4}  {check.what}: {redact(check.detail)}", file=out)
+    print("All good." if not failed else f"{failed} problem(s) found.", file=out)
+    return failed
+
+
+def doctor(out: TextIO) -> int:
+    """Runs every check; returns the exit status (0 all good, 1 problems, 2 bad settings)."""
+    print("Backstride doctor", file=out)
+    try:
+        settings = load_settings()
+    except SettingsError as error:
+        print(f"  {FAIL:<4}  settings: {error}", file=out)
+        print("Fix the setting(s) above (environment or .env) and run `backstride doctor` again.", file=out)
+        return 2
+    print(f"  {OK:<4}  settings: read from the environment and .env", file=out)
+    checks = asyncio.run(run_checks(settings))
+    return 1 if report(checks, out, settings_secrets(settings)) else 0
