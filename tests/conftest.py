@@ -5,12 +5,21 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from pathlib import Path
 
+import os
+
 import pytest
+from hypothesis import settings as hypothesis_settings
 
 from dialogs.engine import Engine
 from dialogs.messages import Address, Button, ChatKind, Incoming, Reply
 from storage.database import open_database
 from storage.repository import SqlStore
+
+# CI replays the same generated examples every run, so a red CI always reproduces;
+# local runs keep exploring new ones.
+hypothesis_settings.register_profile("ci", derandomize=True, print_blob=True)
+if os.environ.get("CI"):
+    hypothesis_settings.load_profile("ci")
 
 pytest_plugins = ["tests.pg"]  # the pg_url fixture: a fresh PostgreSQL schema per test
 
