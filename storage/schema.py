@@ -53,7 +53,7 @@ class SchemaStatus:
         if self.state == "empty":
             return f"empty: no Backstride tables yet; run `{UPGRADE_COMMAND}` (or start once) to create them"
         if self.state == "unversioned":
-            return f"made before migrations existed (no version recorded); run `{UPGRADE_COMMAND}`"
+            return f"from before migrations existed (no version recorded); run `{UPGRADE_COMMAND}`"
         if self.state == "behind":
             return f"out of date (at revision {self.current}, this version needs {self.head}); run `{UPGRADE_COMMAND}`"
         return (
