@@ -6,7 +6,7 @@ import logging
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import delete
+from sqlalchemy import and_, delete, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel, select
 
@@ -50,17 +50,32 @@ class SqlStore(reminders.ReminderStore):
         return session.exec(query).first()
 
     def load(self, address: Address) -> Snapshot:
-        with Session(self.engine) as session:
-            runner = self._runner(session, address)
-            if runner is None:
-                return Snapshot(profile=None, conversation=Conversation())
-            row = self._conversation_row(session, runner.id, address.chat_id)  # type: ignore[arg-type]
-            conversation = (
-                Conversation(state=row.state, data=dict(row.data), question=row.question) if row else Conversation()
-            )
-            return Snapshot(profile=_profile_of(runner), conversation=conversation, active=runner.active)
+        """Reads the runner and this chat's conversation in one query, as plain rows."""
+        runners, conversations = Runner.__table__, ConversationState.__table__  # type: ignore[attr-defined]
+        joined = runners.outerjoin(
+            conversations,
+            and_(conversations.c.runner_id == runners.c.id, conversations.c.chat_id == address.chat_id),
+        )
+        query = (
+            select(runners, conversations.c.state, conversations.c.data, conversations.c.question)
+            .select_from(joined)
+            .where(runners.c.platform == address.platform, runners.c.user_id == address.user_id)
+        )
+        with self.engine.connect() as connection:
+            row = connection.execute(query).mappings().first()
+        if row is None:
+            return Snapshot(profile=None, conversation=Conversation())
+        conversation = (
+            Conversation(state=row["state"], data=dict(row["data"] or {}), question=row["question"])
+            if row["state"] is not None
+            else Conversation()
+        )
+        profile = Profile(**{name: row[name] for name in PROFILE_FIELDS})
+        return Snapshot(profile=profile, conversation=conversation, active=row["active"])
 
     def save(self, address: Address, change: Change) -> None:
+        if self._save_conversation_only(address, change):
+            return
         with Session(self.engine) as session, session.begin():
             runner = self._runner(session, address)
             if any(isinstance(e, Forget) for e in change.effects):
@@ -95,6 +110,37 @@ class SqlStore(reminders.ReminderStore):
             row.data = dict(change.conversation.data)
             row.question = change.conversation.question
             row.updated_at = utcnow()
+
+    def _save_conversation_only(self, address: Address, change: Change) -> bool:
+        """Writes just the conversation row when nothing else changed (most turns).
+
+        Returns False, having written nothing, when the full path is needed: a new
+        runner or chat, a profile change, an effect, or a runner marked inactive.
+        """
+        if change.profile is not None or change.effects:
+            return False
+        runners, conversations = Runner.__table__, ConversationState.__table__  # type: ignore[attr-defined]
+        with self.engine.begin() as connection:
+            runner = connection.execute(
+                select(runners.c.id, runners.c.active, runners.c.chat_id).where(
+                    runners.c.platform == address.platform, runners.c.user_id == address.user_id
+                )
+            ).first()
+            if runner is None or not runner.active:
+                return False
+            if address.chat_kind is ChatKind.PRIVATE and runner.chat_id != address.chat_id:
+                return False
+            updated = connection.execute(
+                update(conversations)
+                .where(conversations.c.runner_id == runner.id, conversations.c.chat_id == address.chat_id)
+                .values(
+                    state=change.conversation.state,
+                    data=dict(change.conversation.data),
+                    question=change.conversation.question,
+                    updated_at=utcnow(),
+                )
+            )
+            return updated.rowcount == 1
 
     def _add_run(self, session: Session, runner_id: int, effect: NewRun) -> None:
         c = effect.checkin
