@@ -1,8 +1,9 @@
 """`backstride run`: the configured platforms, one engine, one database, one scheduler.
 
-Start-up order: settings, database, engine, adapters, reminders. Shutdown runs
-in reverse on SIGINT/SIGTERM: stop taking updates, finish in-flight sends,
-stop the scheduler, close the database.
+Start-up order: settings, database, engine, adapters, reminders, then the health
+endpoint (GET /healthz, in webhook mode or when HEALTH_PORT is set). Shutdown runs
+in reverse on SIGINT/SIGTERM: the health endpoint starts answering 503, stop taking
+updates, finish in-flight sends, stop the scheduler, close the database.
 """
 
 from __future__ import annotations
@@ -31,6 +32,17 @@ def build_adapters(settings: Settings, engine, store) -> list[Adapter]:  # type:
     return adapters
 
 
+async def start_health(settings: Settings, database):  # type: ignore[no-untyped-def]
+    """Starts GET /healthz when HEALTH_PORT is set, or on its default port in webhook mode; else None."""
+    if settings.health_port is None and not (settings.telegram_token and settings.telegram_webhook_url):
+        return None
+    from bot.health import DEFAULT_PORT, HealthServer
+
+    health = HealthServer(database, settings.health_listen, settings.health_port or DEFAULT_PORT)
+    await health.start()
+    return health
+
+
 async def serve(settings: Settings, stop: asyncio.Event | None = None) -> None:
     """Runs every configured platform until SIGINT/SIGTERM (or `stop` is set)."""
     from dialogs.engine import Engine
@@ -52,6 +64,7 @@ async def serve(settings: Settings, stop: asyncio.Event | None = None) -> None:
             pass
     started: list[Adapter] = []
     dispatcher = None
+    health = None
     try:
         for adapter in adapters:
             await adapter.start()
@@ -61,12 +74,17 @@ async def serve(settings: Settings, stop: asyncio.Event | None = None) -> None:
 
         dispatcher = Dispatcher(database, {a.platform: a for a in started}, store=store)
         await dispatcher.start()
+        health = await start_health(settings, database)
         await stop.wait()
         logger.info("shutting down")
     finally:
+        if health is not None:
+            health.draining()  # the load balancer stops sending while the rest winds down
         if dispatcher is not None:
             await dispatcher.stop()
         for adapter in reversed(started):
             await adapter.stop()
+        if health is not None:
+            await health.stop()
         database.dispose()
         logger.info("stopped")

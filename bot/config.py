@@ -39,6 +39,11 @@ class Settings(BaseSettings):
     telegram_webhook_secret: SecretStr | None = Field(
         default=None, description="X-Telegram-Bot-Api-Secret-Token value; default: a random one per start"
     )
+    health_port: int | None = Field(
+        default=None, ge=1, le=65535,
+        description="port for GET /healthz (200 when the database answers, else 503); default 8080 in webhook mode",
+    )  # fmt: skip
+    health_listen: str = Field(default="0.0.0.0", description="address the health endpoint listens on")
     discord_guild_id: int | None = Field(
         default=None, gt=0, description="Discord server id: sync slash commands there only (instant; for development)"
     )
@@ -60,7 +65,7 @@ class Settings(BaseSettings):
             raise ValueError("must be an http:// or https:// URL with a host, e.g. https://bot.example.org/telegram")
         return value.strip().rstrip("/")
 
-    @field_validator("telegram_webhook_listen")
+    @field_validator("telegram_webhook_listen", "health_listen")
     @classmethod
     def _ip_address(cls, value: str) -> str:
         """Accepts an IPv4 or IPv6 address to listen on."""

@@ -20,8 +20,11 @@ NOISY = ("httpx", "httpcore", "apscheduler.executors.default")
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 
+_STANDARD = set(logging.LogRecord("", 0, "", 0, "", (), None).__dict__) | {"message", "asctime"}
+
+
 class RedactSecrets(logging.Filter):
-    """Replaces each secret with <redacted> in a record's message and traceback."""
+    """Replaces each secret with <redacted> in a record's message, traceback and `extra=` fields."""
 
     def __init__(self, secrets: Iterable[str | None]) -> None:
         super().__init__()
@@ -52,7 +55,23 @@ class RedactSecrets(logging.Filter):
             record.exc_text = self.redact(record.exc_text)
         if record.stack_info:
             record.stack_info = self.redact(record.stack_info)
+        for key, value in list(record.__dict__.items()):  # extra= fields (JSON logs print them)
+            if key not in _STANDARD and isinstance(value, str):
+                setattr(record, key, self.redact(value))
         return True
+
+
+def update_fields(platform: str, update_id: object, user_id: object = None, **more: object) -> dict[str, object]:
+    """The `extra=` fields of a per-update log line: ids and kinds only, never what the runner wrote.
+
+    `runner_id` is "<platform>:<platform user id>", the runner's key in the database
+    (runner.platform, runner.user_id); JSON logs (LOG_FORMAT=json) print every field.
+    """
+    fields: dict[str, object] = {"platform": platform, "update_id": update_id}
+    if user_id is not None:
+        fields["runner_id"] = f"{platform}:{user_id}"
+    fields.update({key: value for key, value in more.items() if value is not None})
+    return fields
 
 
 def settings_secrets(settings: object) -> list[str]:

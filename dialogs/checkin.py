@@ -386,7 +386,8 @@ def _finish(ctx: Context, conversation: Conversation, checkin: Checkin) -> Outco
         replies = [Reply(text=summary(checkin, ctx), kind="message")]
         replies += advice.build_advice(checkin, ctx.profile, result, history)
         replies += progress.after_checkin(ctx, checkin, result, replies)  # training-load and pain-trend notes
-    logger.info("check-in complete: tier=%s rules=%s", result.tier.value, ",".join(result.rules))
+    logger.info("check-in complete")  # the tier and rules are health data: DEBUG only
+    logger.debug("check-in triage: tier=%s rules=%s", result.tier.value, ",".join(result.rules))
     return Outcome(replies, idle(conversation), effects=[NewRun(checkin=checkin, result=result, logged_at=ctx.now)])
 
 

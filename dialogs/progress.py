@@ -354,7 +354,8 @@ def progress_replies(ctx: Context) -> list[Reply]:
     notes = load_notes(training_load(runs, ctx.now), ctx.profile.units) + pain_notes(pain_rise(runs, ctx.now))
     if notes:
         replies.append(Reply(text="\n\n".join(notes), kind="advice"))
-    logger.info("progress chart: %d weeks, trend distance=%s pain=%s", len(weeks), said.distance, said.pain)
+    logger.info("progress chart: %d weeks", len(weeks))
+    logger.debug("progress trend: distance=%s pain=%s", said.distance, said.pain)  # pain: DEBUG only
     return replies
 
 

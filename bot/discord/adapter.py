@@ -21,6 +21,7 @@ import asyncio
 import io
 import logging
 import re
+import time
 from typing import Any, Optional, Sequence
 
 import discord
@@ -28,6 +29,7 @@ from discord import app_commands
 
 from bot.config import Settings
 from bot.discord.views import PayloadButton, build_view
+from bot.logs import update_fields
 from bot.outbound import Delivery
 from dialogs.messages import Address, Attachment, ChatKind, Incoming, Reply, Visibility
 
@@ -69,6 +71,20 @@ COMMANDS: dict[str, tuple[str, str | None, str | None]] = {
 }
 
 _COMMAND_NAME = re.compile(r"^[-_a-z0-9]{1,32}$")  # Discord's rule for slash command names
+
+
+def _log_handled(event_id: int, incoming: Incoming, replies: int, outcome: str, started: float) -> None:
+    """One line per message or interaction: its ids, the kind of input and the outcome, never its content."""
+    from dialogs.engine import GROUP_HANDLERS, PRIVATE_COMMANDS
+
+    command = None
+    if incoming.kind == "command":
+        command = incoming.command if incoming.command in PRIVATE_COMMANDS or incoming.command in GROUP_HANDLERS else "other"
+    fields = update_fields(
+        PLATFORM, event_id, incoming.address.user_id, chat_kind=incoming.address.chat_kind.value, kind=incoming.kind,
+        command=command, replies=replies, delivery=outcome, duration_ms=round((time.monotonic() - started) * 1000),
+    )  # fmt: skip
+    logger.info("discord: event %s handled: %s, %s", event_id, incoming.kind, outcome, extra=fields)
 
 
 def slash_specs() -> dict[str, tuple[str, str | None, str | None]]:
@@ -280,8 +296,10 @@ class DiscordAdapter:
             incoming = Incoming.from_text(address, message.content)
         else:
             incoming = Incoming(address, kind="unsupported")
+        started = time.monotonic()
         replies = await self.engine.handle(incoming)
-        await self.send(address, replies)
+        delivery = await self.send(address, replies)
+        _log_handled(message.id, incoming, len(replies), delivery.value, started)
 
     async def _download(self, attachment: discord.Attachment) -> Attachment:
         """Reads an uploaded run file unless it is over the import cap (the engine then says so)."""
@@ -335,6 +353,7 @@ class DiscordAdapter:
     async def _answer(self, interaction: discord.Interaction[Any], incoming: Incoming) -> None:
         """Run the engine, deferring if it takes longer than the budget, then reply to the interaction."""
         ephemeral = incoming.address.is_group
+        started = time.monotonic()
         work = asyncio.ensure_future(self._replies_for(interaction, incoming))
         done, _ = await asyncio.wait({work}, timeout=self.answer_budget)
         if not done:
@@ -343,10 +362,14 @@ class DiscordAdapter:
             except discord.HTTPException as error:
                 logger.warning("discord: could not defer interaction (status %s)", error.status)
         replies = await work
+        outcome = "sent"
         try:
             await self._respond(interaction, replies, ephemeral)
         except discord.HTTPException as error:
-            logger.warning("discord: could not answer interaction (status %s)", error.status)
+            outcome = "failed"
+            logger.warning("discord: could not answer interaction (status %s)", error.status,
+                           extra=update_fields(PLATFORM, interaction.id, incoming.address.user_id))
+        _log_handled(interaction.id, incoming, len(replies), outcome, started)
 
     async def _replies_for(self, interaction: discord.Interaction[Any], incoming: Incoming) -> list[Reply]:
         """Ask the engine; in a server, carry anything private over to a DM."""
