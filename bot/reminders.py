@@ -3,8 +3,12 @@
 Every tick it re-queues claims left by a process that died, makes sure club
 runs have their next posts scheduled, claims due rows atomically, decides for
 each (send, wait out quiet hours, or skip: runner gone, blocked, paused,
-already checked in, too late), delivers through the Sender for the recipient's
-platform, and records the outcome. The clock is injected so tests control it.
+already checked in, opted out, too late), delivers through the Sender for the
+recipient's platform, and records the outcome. Reminder texts come from
+dialogs.plan; the weekly digest and club summary are composed by dialogs.digest
+from the runs of their week (skipped when there is nothing to report). Sends
+stream across batches with up to `concurrency` in flight, so a big burst keeps
+the platform's rate limiter busy. The clock is injected so tests control it.
 """
 
 from __future__ import annotations
@@ -21,17 +25,21 @@ from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy.engine import Engine
 
 from bot.outbound import Delivery, Sender
+from dialogs import digest, timezones
 from dialogs import plan as coach
-from dialogs import timezones
+from dialogs.messages import Reply
 from storage import reminders as queue
+from storage.repository import SqlStore
 
 logger = logging.getLogger(__name__)
 
 Clock = Callable[[], datetime]
+Outcome = tuple[str, object, "str | None"]  # ("finish", state, note) or ("release", until, note)
 JOB_ID = "reminders"
 RETRY_AFTER = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=15), timedelta(hours=1))
 NO_SENDER_RETRY = timedelta(minutes=10)
 PURGE_AFTER = timedelta(days=30)
+WEEKLY_HISTORY = timedelta(weeks=13)  # runs read for a digest: the chart's 12 weeks and the week before them
 
 
 def utcnow() -> datetime:
@@ -53,6 +61,8 @@ def decide(due: queue.Due, now: datetime) -> Decision:
         return Decision("skip", "inactive")
     if due.paused:
         return Decision("skip", "paused")
+    if not due.opted_in:
+        return Decision("skip", "opted out")
     if due.checked_in:
         return Decision("skip", "checked in")
     if now >= due.expires_at:
@@ -74,7 +84,7 @@ class Dispatcher:
         senders: Mapping[str, Sender],
         clock: Clock = utcnow,
         *,
-        store: object | None = None,
+        store: SqlStore | None = None,
         interval: float = 30.0,
         batch: int = 500,
         concurrency: int = 32,
@@ -83,12 +93,12 @@ class Dispatcher:
         self.database = database
         self.senders = dict(senders)
         self.clock = clock
-        self.store = store
+        self.store = store if store is not None else SqlStore(database)  # marks blocked runners, reads runs for digests
         self.interval = interval
         self.batch = batch
         self.claim_timeout = claim_timeout
         self._limit = asyncio.Semaphore(concurrency)
-        self.chunk = concurrency * 2  # outcomes are recorded per chunk: a crash re-sends at most this many
+        self.chunk = concurrency * 2  # outcomes are recorded every chunk: a crash re-sends at most this many more
         self.scheduler: AsyncIOScheduler | None = None
         self._last_purge: datetime | None = None
         self._idle = asyncio.Event()
@@ -146,25 +156,57 @@ class Dispatcher:
                 self._last_purge = now
         except Exception:
             logger.exception("reminder housekeeping failed")
+        # One stream of sends across batches: the next batch is claimed while the last half of
+        # this one still waits for the rate limiter, and outcomes are recorded as they come in,
+        # so the sender never idles at a chunk or batch boundary.
+        outcomes: dict[str, list[tuple[queue.Due, Outcome]]] = {}
+        recording = asyncio.Lock()
         sent = 0
-        while True:
-            token = uuid.uuid4().hex
-            claimed = await asyncio.to_thread(queue.claim_due, self.database, now, token, self.batch)
-            for start in range(0, len(claimed), self.chunk):
-                sent += await self._deliver(claimed[start : start + self.chunk], token, now)
-            if len(claimed) < self.batch:
-                return sent
 
-    async def _deliver(self, chunk: list[queue.Due], token: str, now: datetime) -> int:
-        """Delivers a chunk concurrently, then records every outcome in one transaction."""
-        results = await asyncio.gather(*(self._handle(due, now) for due in chunk), return_exceptions=True)
+        async def record() -> None:
+            nonlocal sent
+            async with recording:
+                taken = {token: rows for token, rows in outcomes.items() if rows}
+                outcomes.clear()
+                for token, rows in taken.items():
+                    sent += await self._record(rows, token, now)
+
+        async def deliver(due: queue.Due, token: str) -> None:
+            try:
+                outcome = await self._handle(due, now)
+            except Exception:
+                logger.exception("reminder %s crashed", due.reminder_id)
+                outcome = ("release", now + RETRY_AFTER[0], "crashed")
+            outcomes.setdefault(token, []).append((due, outcome))
+            if sum(len(rows) for rows in outcomes.values()) >= self.chunk:
+                await record()
+
+        running: set[asyncio.Task[None]] = set()
+        try:
+            while True:
+                token = uuid.uuid4().hex
+                claimed = await asyncio.to_thread(queue.claim_due, self.database, now, token, self.batch)
+                for due in claimed:
+                    task = asyncio.create_task(deliver(due, token))
+                    running.add(task)
+                    task.add_done_callback(running.discard)
+                if len(claimed) < self.batch:
+                    break
+                while len(running) > self.batch // 2:
+                    await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
+            if running:
+                await asyncio.gather(*running)
+        finally:
+            for task in running:  # only after an error: their claims re-queue after the claim timeout
+                task.cancel()
+            await record()
+        return sent
+
+    async def _record(self, rows: list[tuple[queue.Due, Outcome]], token: str, now: datetime) -> int:
+        """Records outcomes of one claim in one transaction (releases one by one); returns how many were sent."""
         finished: list[tuple[int, str, str | None]] = []
-        released: list[tuple[int, datetime, str]] = []
-        for due, result in zip(chunk, results):
-            if isinstance(result, BaseException):
-                logger.error("reminder %s crashed", due.reminder_id, exc_info=result)
-                result = ("release", now + RETRY_AFTER[0], "crashed")
-            action, value, note = result
+        released: list[tuple[int, datetime, str | None]] = []
+        for due, (action, value, note) in rows:
             if action == "release":
                 released.append((due.reminder_id, value, note))  # type: ignore[arg-type]
             else:
@@ -174,7 +216,7 @@ class Dispatcher:
             await asyncio.to_thread(queue.release, self.database, reminder_id, token, until, note)
         return sum(1 for _, state, _ in finished if state == queue.SENT)
 
-    async def _handle(self, due: queue.Due, now: datetime) -> tuple[str, object, str | None]:
+    async def _handle(self, due: queue.Due, now: datetime) -> Outcome:
         """Decides and delivers one reminder; returns ("finish", state, note) or ("release", until, note)."""
         decision = decide(due, now)
         if decision.action == "skip":
@@ -186,17 +228,24 @@ class Dispatcher:
         if sender is None:
             logger.warning("no sender for %s; reminder %s waits", due.address.platform, due.reminder_id)
             return ("release", now + NO_SENDER_RETRY, "no sender")
-        reply = coach.reminder_reply(
-            due.kind,
-            due.reminder_id,
-            local_time=f"{timezones.local(due.run_at, due.zone):%H:%M}" if due.run_at else "",
-            stage=due.stage,
-            seed=due.seed,
-            place_name=due.place_name,
-        )
+        if due.kind in (queue.DIGEST, queue.CLUB_SUMMARY):
+            replies = await asyncio.to_thread(self._weekly, due)
+            if not replies:
+                return ("finish", queue.SKIPPED, "nothing to report")
+        else:
+            replies = [
+                coach.reminder_reply(
+                    due.kind,
+                    due.reminder_id,
+                    local_time=f"{timezones.local(due.run_at, due.zone):%H:%M}" if due.run_at else "",
+                    stage=due.stage,
+                    seed=due.seed,
+                    place_name=due.place_name,
+                )
+            ]
         async with self._limit:
             try:
-                delivery = await sender.send(due.address, [reply])
+                delivery = await sender.send(due.address, replies)
             except Exception:
                 logger.exception("sending reminder %s failed", due.reminder_id)
                 delivery = Delivery.FAILED
@@ -209,11 +258,24 @@ class Dispatcher:
             return ("finish", queue.SKIPPED, "failed")
         return ("release", now + RETRY_AFTER[min(due.attempts, len(RETRY_AFTER)) - 1], "send failed")
 
+    def _weekly(self, due: queue.Due) -> list[Reply]:
+        """Composes a weekly digest or club summary for the week of its Sunday (no replies: nothing to say)."""
+        week_of = due.run_at or due.due_at
+        if due.kind == queue.CLUB_SUMMARY:
+            member_runs = self.store.club_member_runs(due.club_id, week_of - timedelta(days=8))  # type: ignore[arg-type]
+            summary = digest.club_summary(member_runs, week_of, due.zone)
+            return [summary] if summary is not None else []
+        found = self.store.digest_inputs(due.runner_id, week_of - WEEKLY_HISTORY)  # type: ignore[arg-type]
+        if found is None:
+            return []
+        profile, runs = found
+        return digest.weekly_digest(runs, profile, week_of)
+
     def _mark_blocked(self, due: queue.Due) -> None:
         address = due.address
         assert address is not None
         logger.info("%s recipient blocked us; marking inactive", address.platform)
         if due.kind.startswith("club_"):
             queue.set_club_active(self.database, address.platform, address.chat_id, False)
-        elif self.store is not None and hasattr(self.store, "set_active"):
+        else:
             self.store.set_active(address.platform, address.user_id, False)

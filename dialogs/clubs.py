@@ -1,7 +1,8 @@
-"""/clubrun in a group: add, list and remove the club's weekly runs, set its time zone.
+"""/clubrun in a group: add, list and remove the club's weekly runs, set its time zone, turn the weekly summary on or off.
 
 Changes are for the group's admins only; the adapter checks the platform's
-admin list and sets `Incoming.is_admin`. Nothing here ever mentions pain.
+admin list and sets `Incoming.is_admin`. Nothing here ever mentions pain; the
+weekly summary (dialogs.digest.club_summary) gives anonymous counts only.
 """
 
 from __future__ import annotations
@@ -23,8 +24,19 @@ USAGE = (
     "/clubrun list\n"
     "/clubrun add Sat 09:00 Park gates\n"
     "/clubrun remove 2\n"
-    "/clubrun timezone Europe/London"
+    "/clubrun timezone Europe/London\n"
+    "/clubrun summary on|off"
 )
+TEXTS = {
+    "summary_on": (
+        "Weekly summary on: every Sunday at 18:00 ({zone}) I'll post how the club's week went, as anonymous "
+        "counts only (never a name), and nothing when fewer than 3 members checked in with me. "
+        "Members count once they've used one of my commands in this group."
+    ),
+    "summary_off": "Weekly summary off.",
+    "summary_usage": "Send /clubrun summary on or /clubrun summary off.",
+    "summary_state": "Weekly summary: {state} (/clubrun summary on|off).",
+}
 _ADD = re.compile(r"^(?P<day>[a-z]+)\s+(?P<h>\d{1,2})[:.](?P<m>\d{2})\s*(?P<place>.*)$", re.IGNORECASE)
 
 
@@ -45,14 +57,17 @@ def handle(ctx: Context, incoming: Incoming) -> Outcome:
     if action in ("", "list"):
         runs = ctx.store.club_runs(*club)
         zone = ctx.store.club_timezone(*club)
+        state = TEXTS["summary_state"].format(state="on" if ctx.store.club_summary_on(*club) else "off")
         if not runs:
-            return _say(f"No club runs yet (time zone {zone}).\n\n{USAGE}", ctx)
+            return _say(f"No club runs yet (time zone {zone}). {state}\n\n{USAGE}", ctx)
         lines = [f"{n}. {describe(run)}" for n, run in enumerate(runs, start=1)]
-        return _say(f"Club runs ({zone}):\n" + "\n".join(lines), ctx)
-    if action not in ("add", "remove", "timezone"):
+        return _say(f"Club runs ({zone}):\n" + "\n".join(lines) + f"\n\n{state}", ctx)
+    if action not in ("add", "remove", "timezone", "summary"):
         return _say(f"I don't know '/clubrun {action}'.\n\n{USAGE}", ctx)
     if not incoming.is_admin:
         return _say("Sorry, only the group's admins can change club runs.", ctx)
+    if action == "summary":
+        return summary(ctx, rest.strip().lower())
     if action == "timezone":
         zone = timezones.resolve(rest)
         if zone is None:
@@ -76,3 +91,15 @@ def handle(ctx: Context, incoming: Incoming) -> Outcome:
     gone = runs[int(rest) - 1]
     ctx.store.remove_club_run(*club, gone.run_id)
     return _say(f"Removed: {describe(gone)}.", ctx)
+
+
+def summary(ctx: Context, choice: str) -> Outcome:
+    """Turns the club's weekly anonymous summary on or off (admins only; checked by the caller)."""
+    club = (ctx.address.platform, ctx.address.chat_id)
+    if choice not in ("on", "off"):
+        return _say(TEXTS["summary_usage"], ctx)
+    ctx.store.set_club_summary(*club, choice == "on")
+    logger.info("club summary turned %s", choice)
+    if choice == "off":
+        return _say(TEXTS["summary_off"], ctx)
+    return _say(TEXTS["summary_on"].format(zone=ctx.store.club_timezone(*club)), ctx)

@@ -28,9 +28,12 @@ HELP = (
     "Here's what I can do:\n"
     "/checkin: log a run and any pain (or just tell me about it)\n"
     "/history: your recent runs\n"
-    "/progress: a chart of your weekly distance and back pain (send a GPX or FIT file to log a run)\n"
+    "/progress: a chart of your weekly distance and back pain\n"
+    "Send a GPX or FIT file to log a run (in the terminal: /import PATH)\n"
+    "/plan: the days and times you usually run, for warm-up reminders\n"
+    "/reminders: what's coming up; /pause and /resume: all reminders off and on\n"
     "/stretches: the warm-up or after-run routine\n"
-    "/settings: name, time zone, units and more\n"
+    "/settings: name, time zone, units, weekly digest and more\n"
     "/privacy: what I store and why\n"
     "/export: your runs as a CSV file\n"
     "/forget: delete everything I know about you\n"
@@ -42,7 +45,9 @@ PRIVACY = (
     "the runs you log, the pain you report with it, the warning signs you tell me about, "
     "and where we are in a conversation so I can pick up after a restart.\n"
     "Why: to tailor advice, to show your history and to check in on you. "
-    "Nothing is shared with anyone, and pain is never mentioned in a group chat.\n"
+    "Nothing is shared with anyone, and pain is never mentioned in a group chat: if a club's admins turn on "
+    "its weekly summary and you've used my commands there, your runs count in anonymous totals only "
+    "(never your name, and nothing when fewer than 3 members checked in).\n"
     "/export gives you a copy; /forget deletes it all.\n\n"
 )
 
@@ -85,16 +90,30 @@ def stretches(ctx: Context, args: str) -> list[Reply]:
 
 
 def export(ctx: Context) -> list[Reply]:
-    """Returns the runner's runs as a CSV document."""
+    """Returns a copy of everything stored about the runner: their runs as a CSV, and every
+    stored row (settings, runs, pain reports, triage, plan, reminders, the conversation in
+    progress) as JSON."""
+    import json
+
+    replies = []
     data = ctx.store.export_rows(ctx.address)
+    if data:
+        buffer = io.StringIO()
+        writer = csv.DictWriter(buffer, fieldnames=list(data[0]))
+        writer.writeheader()
+        writer.writerows(data)
+        content = buffer.getvalue().encode("utf-8")
+        replies.append(Reply(text=f"Here are your {len(data)} runs.", document=("backstride-runs.csv", content)))
+    stored = ctx.store.export_all(ctx.address)
+    if not stored:
+        return [Reply(text="There's nothing to export: I have nothing stored about you.")]
+    everything = {"exported_at": ctx.now.isoformat(), "platform": ctx.address.platform, **stored}
+    content = json.dumps(everything, indent=2, ensure_ascii=False, default=str).encode("utf-8")
+    text = "And everything else I store about you (settings, reminders, where we are in a chat), as JSON."
     if not data:
-        return [Reply(text="There's nothing to export yet: no runs logged.")]
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=list(data[0]))
-    writer.writeheader()
-    writer.writerows(data)
-    content = buffer.getvalue().encode("utf-8")
-    return [Reply(text=f"Here are your {len(data)} runs.", document=("backstride-runs.csv", content))]
+        text = "No runs logged yet. Here is everything I store about you (settings, reminders, chat state), as JSON."
+    replies.append(Reply(text=text, document=("backstride-data.json", content)))
+    return replies
 
 
 def forget_ask(ctx: Context) -> Outcome:

@@ -83,13 +83,22 @@ class Engine:
                 Reply(text="Sorry, something went wrong on my side. What you told me so far is kept; try again or /cancel.")
             ]
         if incoming.address.is_group:
-            return outcome.replies  # group messages never change a runner's state
+            if incoming.kind == "command" and ctx.known:
+                self._note_member(incoming)
+            return outcome.replies  # group messages never change a runner's state (only club membership)
         try:
             self.store.save(incoming.address, outcome.change())
         except Exception:
             logger.exception("could not save state for %s", incoming.address.runner_key)
             return [Reply(text="Sorry, I couldn't save that. Please send it again in a minute.")]
         return outcome.replies
+
+    def _note_member(self, incoming: Incoming) -> None:
+        """Records a known runner's command in a group as club membership; a failure costs only the count."""
+        try:
+            self.store.note_club_member(incoming.address)
+        except Exception:
+            logger.exception("could not record club membership in %s", incoming.address.platform)
 
     def route(self, ctx: Context, incoming: Incoming) -> Outcome:
         """Decides what handles the message: a command, a button, or the current step."""

@@ -102,6 +102,7 @@ class Profile:
     usual_surface: str | None = None  # a Surface value
     back_history: str | None = None  # "never" | "past" | "now"
     onboarded: bool = False
+    digest: bool = True  # the weekly digest on Sunday evening; off in /settings
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -1,7 +1,8 @@
-"""First contact (/start) and /settings: name, time zone, units, habits, back history.
+"""First contact (/start) and /settings: name, time zone, units, habits, back history, weekly digest.
 
-Onboarding walks every question in `QUESTIONS` once; /settings shows a menu
-and asks just the one the runner picks. Each answer is saved as it comes, so
+Onboarding walks the questions in `ORDER` once; /settings shows a menu of all
+of `QUESTIONS` (the weekly digest, on by default, is only there) and asks just
+the one the runner picks. Each answer is saved as it comes, so
 /cancel or a restart never loses what was already said.
 """
 
@@ -97,9 +98,21 @@ QUESTIONS: dict[str, Question] = {
             parse=_parse_back,
             reask="Tap Never, In the past, or Yes, right now.",
         ),
+        Question(
+            slot="digest",
+            prompt=(
+                "Would you like a weekly digest on Sunday evening (18:00 your time): your runs, distance, "
+                "how your back did, with a chart, and one tip for next week? Weeks without runs get none."
+            ),
+            options=(("Yes", "yes"), ("No", "no")),
+            parse=lambda text, ctx: parsing.parse_yes_no(text),
+            convert=lambda value: value == "yes",
+            reask="Tap Yes or No.",
+        ),
     )
 }
-ORDER = list(QUESTIONS)
+SETTINGS_ONLY = ("digest",)  # not asked at onboarding: on by default
+ORDER = [slot for slot in QUESTIONS if slot not in SETTINGS_ONLY]
 LABELS = {
     "name": "Name",
     "timezone": "Time zone",
@@ -107,6 +120,7 @@ LABELS = {
     "frequency": "Runs a week",
     "usual_surface": "Usual surface",
     "back_history": "Back history",
+    "digest": "Weekly digest",
 }
 
 
@@ -149,8 +163,8 @@ def step(ctx: Context, incoming: Incoming) -> Outcome:
     profile = Profile.from_dict(ctx.profile.to_dict())
     setattr(profile, slot, value)
     note = _confirmation(slot, profile, ctx)
-    if flow == SETTINGS:
-        done = f"Saved: {LABELS[slot].lower()} is now {value}. " + note
+    if flow == SETTINGS or slot not in ORDER:  # a settings-only question is never part of onboarding
+        done = f"Saved: {LABELS[slot].lower()} is now {_shown(slot, value)}. " + note
         return Outcome([Reply(text=done.strip())], idle(conversation), profile=profile)
     position = ORDER.index(slot)
     if position + 1 < len(ORDER):
@@ -167,6 +181,13 @@ def step(ctx: Context, incoming: Incoming) -> Outcome:
     return Outcome([Reply(text=done)], idle(conversation), profile=profile)
 
 
+def _shown(slot: str, value: Any) -> str:
+    """A setting's value in words."""
+    if slot == "digest":
+        return "on" if value else "off"
+    return str(value)
+
+
 def settings_menu(ctx: Context) -> Outcome:
     """Shows the current settings with a button to change each."""
     conversation = fresh(ctx.conversation)
@@ -180,9 +201,10 @@ def settings_menu(ctx: Context) -> Outcome:
         "frequency": p.frequency or "not set",
         "usual_surface": p.usual_surface or "not set",
         "back_history": p.back_history or "not set",
+        "digest": _shown("digest", p.digest),
     }
     lines = "\n".join(f"• {LABELS[k]}: {v}" for k, v in current.items())
-    buttons = [Button(LABELS[k], f"a{conversation.question}:{k}") for k in ORDER]
+    buttons = [Button(LABELS[k], f"a{conversation.question}:{k}") for k in QUESTIONS]
     text = f"Your settings:\n{lines}\n\nWhich would you like to change? (/cancel to leave them)"
     return Outcome([Reply(text=text, buttons=rows(buttons, 3), kind="question")], conversation)
 

@@ -34,7 +34,10 @@ GRACE = {
     "daily": timedelta(hours=6),
     "followup": timedelta(hours=12),
     "club_after": timedelta(hours=6),
+    "digest": timedelta(hours=4),
+    "club_summary": timedelta(hours=4),
 }
+DIGEST_WEEKDAY, DIGEST_AT = 6, "18:00"  # the weekly digest and club summary: Sunday evening, local (club) time
 SNOOZE_GRACE = timedelta(hours=1)  # a snoozed warm-up is pointless much later
 SNOOZES = {"1h": timedelta(hours=1), "1d": timedelta(days=1)}
 FOLLOWUP_DELAY = {1: timedelta(days=1), 2: timedelta(days=2), 0: timedelta(days=1)}
@@ -417,6 +420,7 @@ KIND_LABELS = {
     "after_run": "after-run check-in",
     "daily": "daily check-in",
     "followup": "how's your back?",
+    "digest": "weekly digest",
 }
 
 

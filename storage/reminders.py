@@ -2,9 +2,16 @@
 
 Each occurrence of a reminder is one `Reminder` row (pending -> claimed -> sent
 or skipped). The dispatcher claims due rows with one conditional UPDATE, so two
-processes never send the same row; sending a recurring row inserts the next
-occurrence in the same transaction that marks it sent. Occurrences carry a
-unique `key`, so a plan change racing a dispatcher cannot create a twin.
+processes never send the same row (on PostgreSQL the due ids are taken with
+FOR UPDATE SKIP LOCKED, so parallel dispatchers take disjoint batches without
+waiting on each other); sending a recurring row inserts the next occurrence in
+the same transaction that marks it sent. Occurrences carry a unique `key`, so a
+plan change racing a dispatcher cannot create a twin. The dispatcher's hot paths
+(claim, load, finish) read and write plain rows through Core, not ORM objects.
+
+The weekly digest is one occurrence at a time, scheduled when a run is logged
+(a week without runs has nothing to report); a club's weekly summary is kept
+scheduled by `sync_club_runs` while its admins have it on.
 """
 
 from __future__ import annotations
@@ -12,10 +19,10 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from typing import Any
+from typing import Any, Protocol, Sequence
 
-from sqlalchemy import JSON, Column, Index, delete, func, update
-from sqlalchemy.engine import Engine
+from sqlalchemy import JSON, Column, Index, Row, Select, Update, bindparam, delete, func, update
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Field, Session, SQLModel, select
 
@@ -29,6 +36,7 @@ logger = logging.getLogger(__name__)
 
 PENDING, CLAIMED, SENT, SKIPPED = "pending", "claimed", "sent", "skipped"
 PLAN_KINDS = ("warmup", "after_run", "daily")
+DIGEST, CLUB_SUMMARY = "digest", "club_summary"  # sent with content the dispatcher composes (dialogs.digest)
 CLUB_WARMUP_LEAD = timedelta(minutes=30)
 CLUB_AFTER_DELAY = timedelta(minutes=90)
 MAX_ATTEMPTS = 5
@@ -63,7 +71,7 @@ class Reminder(SQLModel, table=True):
     runner_id: int | None = Field(default=None, foreign_key="runner.id", index=True)
     club_id: int | None = Field(default=None, index=True)
     club_run_id: int | None = None
-    kind: str  # warmup | after_run | daily | followup | club_warmup | club_after
+    kind: str  # warmup | after_run | daily | followup | digest | club_warmup | club_after | club_summary
     stage: int = 1  # follow-ups: 1 next day, 2 two days later, 0 the gentle check after an emergency
     weekday: int | None = None  # the plan slot this occurrence came from
     at: str | None = None  # "HH:MM" local
@@ -82,12 +90,34 @@ class Reminder(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
 
 
+_REMINDER = Reminder.__table__  # type: ignore[attr-defined]  # the hot paths use Core: plain rows, no ORM objects
+
+
+class OccurrenceRow(Protocol):
+    """What closing an occurrence reads from it: a plain row of `_CLOSE_COLUMNS`."""
+
+    id: int
+    runner_id: int | None
+    kind: str
+    weekday: int | None
+    at: str | None
+    run_at: datetime | None
+    repeat: bool
+
+
+_CLOSE_COLUMNS = tuple(_REMINDER.c[name] for name in ("id", "runner_id", "kind", "weekday", "at", "run_at", "repeat"))
+
+
 def _utc(moment: datetime) -> datetime:
     """Reads a stored time as aware UTC (SQLite hands some back naive)."""
     return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc)
 
 
+_PLAN_COLUMNS = ("slots", "lead_min", "after_min", "daily", "quiet_start", "quiet_end", "paused")
+
+
 def plan_info(row: ReminderPlan | None) -> PlanInfo:
+    """The settings of a plan row (an ORM object or a plain row with `_PLAN_COLUMNS`)."""
     if row is None:
         return PlanInfo()
     return PlanInfo(
@@ -113,7 +143,7 @@ def _occurrence(
 ) -> dict[str, Any]:
     """Returns the column values of the next occurrence of a plan reminder due after `after`."""
     lead, later = timedelta(minutes=plan.lead_min), timedelta(minutes=plan.after_min)
-    shift = {"warmup": lead, "after_run": -later, "daily": timedelta(0)}[kind]
+    shift = {"warmup": lead, "after_run": -later}.get(kind, timedelta(0))
     first: dict[str, Any] | None = None
     cursor = after + shift
     for _ in range(LOOKAHEAD_OCCURRENCES):
@@ -179,9 +209,38 @@ def replan(session: Session, runner_id: int, zone: str, now: datetime) -> None:
         )
     )
     insert_new(session, plan_occurrences(runner_id, plan_info(_plan_row(session, runner_id)), zone, now))
+    pending_digest = session.execute(
+        select(_REMINDER.c.id).where(
+            _REMINDER.c.runner_id == runner_id, _REMINDER.c.kind == DIGEST, _REMINDER.c.state == PENDING
+        )
+    ).first()
+    if pending_digest is not None:  # a new time zone moves it to that zone's Sunday evening
+        schedule_digest(session, runner_id, zone, now)
 
 
-def next_after(row: Reminder, zone: str, plan: PlanInfo, now: datetime) -> dict[str, Any] | None:
+def schedule_digest(session: Session, runner_id: int, zone: str, now: datetime) -> None:
+    """Replaces the runner's pending weekly digest with the next Sunday evening's (local time, outside quiet hours).
+
+    Called when a run is logged: a week without runs needs no digest, so each
+    digest is a single occurrence and the next run schedules the next one.
+    """
+    cancel_digest(session, runner_id)
+    plan = plan_info(_plan_row(session, runner_id))
+    row = _occurrence(runner_id, DIGEST, schedule.DIGEST_WEEKDAY, schedule.DIGEST_AT, plan, zone, now)
+    row["repeat"] = False
+    insert_new(session, [row])
+
+
+def cancel_digest(session: Session, runner_id: int) -> None:
+    """Drops the runner's pending weekly digest (they turned it off)."""
+    session.execute(
+        delete(Reminder).where(
+            Reminder.runner_id == runner_id, Reminder.kind == DIGEST, Reminder.state == PENDING  # type: ignore[arg-type]
+        )
+    )
+
+
+def next_after(row: OccurrenceRow, zone: str, plan: PlanInfo, now: datetime) -> dict[str, Any] | None:
     """Returns the occurrence that follows a recurring runner reminder, if its slot is still planned."""
     if row.run_at is None or row.at is None or row.runner_id is None:
         return None
@@ -199,19 +258,23 @@ def next_after(row: Reminder, zone: str, plan: PlanInfo, now: datetime) -> dict[
 
 
 def on_new_run(session: Session, runner: Runner, logged_at: datetime, has_pain: bool, tier: str) -> None:
-    """Drops today's after-run prompt and daily check-in; schedules the follow-up after pain."""
+    """Drops today's after-run prompt and daily check-in; schedules the weekly digest and the follow-up after pain."""
     zone = runner.timezone
+    if runner.digest and runner.onboarded:
+        schedule_digest(session, runner.id, zone, logged_at)  # type: ignore[arg-type]
     day = schedule.timezones.local(logged_at, zone).date()
-    todays = session.exec(
-        select(Reminder).where(
-            Reminder.runner_id == runner.id,
-            Reminder.kind.in_(("after_run", "daily")),  # type: ignore[attr-defined]
-            Reminder.state == PENDING,
+    t = _REMINDER
+    todays = session.execute(
+        select(*_CLOSE_COLUMNS).where(
+            t.c.runner_id == runner.id, t.c.kind.in_(("after_run", "daily")), t.c.state == PENDING
         )
     ).all()
-    for row in todays:
-        if row.run_at is not None and schedule.timezones.local(_utc(row.run_at), zone).date() == day:
-            _close(session, [(row, SKIPPED, "checked in")], logged_at)
+    done = [
+        (row, SKIPPED, "checked in")
+        for row in todays
+        if row.run_at is not None and schedule.timezones.local(_utc(row.run_at), zone).date() == day
+    ]
+    _close(session, done, logged_at)
     if not has_pain:
         return
     plan = plan_info(_plan_row(session, runner.id))  # type: ignore[arg-type]
@@ -350,6 +413,9 @@ class Due:
     checked_in: bool  # a run was logged on the local day of the planned run
     seed: int
     place_name: str = ""
+    runner_id: int | None = None
+    club_id: int | None = None
+    opted_in: bool = True  # False: the runner turned the digest off, or the club its summary
 
 
 def requeue_stale(engine: Engine, now: datetime, timeout: timedelta) -> int:
@@ -365,49 +431,73 @@ def requeue_stale(engine: Engine, now: datetime, timeout: timedelta) -> int:
     return result.rowcount  # type: ignore[attr-defined,no-any-return]
 
 
+def _claim(dialect: str, now: datetime, token: str, limit: int) -> Update:
+    """The statement that marks up to `limit` due rows claimed by `token`.
+
+    PostgreSQL: the due ids are locked with FOR UPDATE SKIP LOCKED in a
+    materialised CTE, so parallel dispatchers take disjoint batches without
+    waiting on each other's row locks. SQLite (one writer at a time): one
+    UPDATE over a LIMIT subquery.
+    """
+    t = _REMINDER
+    due = select(t.c.id).where(t.c.state == PENDING, t.c.due_at <= now).order_by(t.c.due_at).limit(limit)
+    values = dict(state=CLAIMED, claimed_by=token, claimed_at=now, attempts=t.c.attempts + 1)
+    if dialect == "postgresql":
+        ids = due.with_for_update(skip_locked=True).cte("due_ids").prefix_with("MATERIALIZED")
+        return update(t).where(t.c.id == ids.c.id, t.c.state == PENDING).values(**values)
+    return update(t).where(t.c.id.in_(due.scalar_subquery()), t.c.state == PENDING).values(**values)
+
+
+def _load_query(token: str) -> Select[Any]:
+    """Plain columns of the claimed rows with their runner, plan, club and club run (no ORM objects)."""
+    t, runner, plan = _REMINDER, Runner.__table__, ReminderPlan.__table__  # type: ignore[attr-defined]
+    club, club_run = Club.__table__, ClubRun.__table__  # type: ignore[attr-defined]
+    joined = (
+        t.outerjoin(runner, runner.c.id == t.c.runner_id)
+        .outerjoin(plan, plan.c.runner_id == t.c.runner_id)
+        .outerjoin(club, club.c.id == t.c.club_id)
+        .outerjoin(club_run, club_run.c.id == t.c.club_run_id)
+    )
+    return (
+        select(
+            t.c.id, t.c.kind, t.c.stage, t.c.due_at, t.c.expires_at, t.c.run_at, t.c.attempts,
+            t.c.runner_id, t.c.club_id, t.c.club_run_id,
+            runner.c.id.label("runner_found"), runner.c.platform, runner.c.chat_id, runner.c.user_id,
+            runner.c.timezone, runner.c.active, runner.c.digest,
+            plan.c.quiet_start, plan.c.quiet_end, plan.c.paused, plan.c.warmups_sent,
+            club.c.id.label("club_found"), club.c.platform.label("club_platform"), club.c.chat_id.label("club_chat"),
+            club.c.timezone.label("club_zone"), club.c.active.label("club_active"), club.c.summary,
+            club_run.c.club_id.label("run_club"), club_run.c.place,
+        )  # fmt: skip
+        .select_from(joined)
+        .where(t.c.claimed_by == token, t.c.state == CLAIMED)
+    )
+
+
 def claim_due(engine: Engine, now: datetime, token: str, limit: int = 500) -> list[Due]:
     """Atomically claims up to `limit` due rows for this tick and loads their recipients."""
-    with Session(engine) as session, session.begin():
-        due_ids = (
-            select(Reminder.id)
-            .where(Reminder.state == PENDING, Reminder.due_at <= now)  # type: ignore[arg-type,operator]
-            .order_by(Reminder.due_at)
-            .limit(limit)
-        )
-        session.execute(
-            update(Reminder)
-            .where(Reminder.id.in_(due_ids.scalar_subquery()), Reminder.state == PENDING)  # type: ignore[union-attr,arg-type]
-            .values(state=CLAIMED, claimed_by=token, claimed_at=now, attempts=Reminder.attempts + 1)
-            .execution_options(synchronize_session=False)
-        )
-    with Session(engine) as session:
-        query = (
-            select(Reminder, Runner, ReminderPlan)
-            .join(Runner, Runner.id == Reminder.runner_id, isouter=True)  # type: ignore[arg-type]
-            .join(ReminderPlan, ReminderPlan.runner_id == Reminder.runner_id, isouter=True)  # type: ignore[arg-type]
-            .where(Reminder.claimed_by == token, Reminder.state == CLAIMED)
-        )
-        claimed = session.exec(query).all()
-        last_runs = _last_runs(session, {r.runner_id for r, runner, _ in claimed if runner and r.kind in ("after_run", "daily")})
-        due: list[Due] = []
-        for row, runner, plan in claimed:
-            if row.club_id is not None:
-                due.append(_club_due(session, row))
-            else:
-                due.append(_runner_due(row, runner, plan, last_runs.get(row.runner_id)))  # type: ignore[arg-type]
-        return due
+    with engine.begin() as connection:
+        connection.execute(_claim(connection.dialect.name, now, token, limit))
+    with engine.connect() as connection:
+        claimed = connection.execute(_load_query(token)).all()
+        wanted = {row.runner_id for row in claimed if row.runner_found is not None and row.kind in ("after_run", "daily")}
+        last_runs = _last_runs(connection, wanted)
+    return [_club_due(row) if row.club_id is not None else _runner_due(row, last_runs.get(row.runner_id)) for row in claimed]
 
 
-def _last_runs(session: Session, runner_ids: set[int]) -> dict[int, datetime]:
+def _last_runs(connection: Connection, runner_ids: set[int]) -> dict[int, datetime]:
     if not runner_ids:
         return {}
-    query = select(Run.runner_id, func.max(Run.logged_at)).where(Run.runner_id.in_(runner_ids)).group_by(Run.runner_id)  # type: ignore[attr-defined]
-    return {runner_id: _utc(last) for runner_id, last in session.exec(query)}  # type: ignore[misc]
+    runs = Run.__table__  # type: ignore[attr-defined]
+    query = select(runs.c.runner_id, func.max(runs.c.logged_at)).where(runs.c.runner_id.in_(runner_ids)).group_by(runs.c.runner_id)
+    return {runner_id: _utc(last) for runner_id, last in connection.execute(query)}
 
 
-def _common(row: Reminder) -> dict[str, Any]:
+def _common(row: Row[Any]) -> dict[str, Any]:
     return dict(
         reminder_id=row.id,
+        runner_id=row.runner_id,
+        club_id=row.club_id,
         kind=row.kind,
         stage=row.stage,
         due_at=_utc(row.due_at),
@@ -417,73 +507,89 @@ def _common(row: Reminder) -> dict[str, Any]:
     )
 
 
-def _club_due(session: Session, row: Reminder) -> Due:
-    club = session.get(Club, row.club_id)
-    club_run = session.get(ClubRun, row.club_run_id) if row.club_run_id else None
-    gone = club is None or club_run is None or club_run.club_id != club.id
+def _club_due(row: Row[Any]) -> Due:
+    found = row.club_found is not None
+    if row.kind == CLUB_SUMMARY:
+        gone = not found
+    else:
+        gone = not found or row.run_club is None or row.run_club != row.club_id
     return Due(
         **_common(row),
-        address=None if gone else Address(club.platform, club.chat_id, "", chat_kind=ChatKind.GROUP),  # type: ignore[union-attr]
-        zone=club.timezone if club else "UTC",
+        address=None if gone else Address(row.club_platform, row.club_chat, "", chat_kind=ChatKind.GROUP),
+        zone=row.club_zone if found else "UTC",
         quiet=("00:00", "00:00"),  # the club chose the time; no quiet hours in a group
         paused=False,
-        active=bool(club and club.active),
+        active=bool(found and row.club_active),
         checked_in=False,
         seed=(row.club_run_id or 0) + (_utc(row.run_at).toordinal() if row.run_at else 0),
-        place_name=club_run.place if club_run else "",
+        place_name=row.place or "",
+        opted_in=bool(row.summary) if row.kind == CLUB_SUMMARY else True,
     )
 
 
-def _runner_due(row: Reminder, runner: Runner | None, plan: ReminderPlan | None, last_run: datetime | None) -> Due:
-    if runner is None:
+def _runner_due(row: Row[Any], last_run: datetime | None) -> Due:
+    if row.runner_found is None:
         return Due(**_common(row), address=None, zone="UTC", quiet=("00:00", "00:00"), paused=False, active=False, checked_in=False, seed=0)
-    info = plan_info(plan)
+    has_plan = row.quiet_start is not None
     checked_in = False
     if row.kind in ("after_run", "daily") and row.run_at is not None and last_run is not None:
-        local = schedule.timezones.local(_utc(row.run_at), runner.timezone)
+        local = schedule.timezones.local(_utc(row.run_at), row.timezone)
         checked_in = last_run >= local.replace(hour=0, minute=0, second=0, microsecond=0).astimezone(timezone.utc)
+    default = PlanInfo()
     return Due(
         **_common(row),
-        address=Address(runner.platform, runner.chat_id, runner.user_id),
-        zone=runner.timezone,
-        quiet=(info.quiet_start, info.quiet_end),
-        paused=info.paused,
-        active=runner.active,
+        address=Address(row.platform, row.chat_id, row.user_id),
+        zone=row.timezone,
+        quiet=(row.quiet_start, row.quiet_end) if has_plan else (default.quiet_start, default.quiet_end),
+        paused=bool(row.paused) if has_plan else default.paused,
+        active=row.active,
         checked_in=checked_in,
-        seed=plan.warmups_sent if plan else 0,
+        seed=row.warmups_sent if has_plan else 0,
+        opted_in=bool(row.digest) if row.kind == DIGEST else True,
     )
 
 
-def _close(session: Session, rows: list[tuple[Reminder, str, str | None]], now: datetime) -> None:
-    """Marks rows sent or skipped and schedules what follows the recurring ones."""
+def _close(session: Session, rows: Sequence[tuple[OccurrenceRow, str, str | None]], now: datetime) -> None:
+    """Marks rows sent or skipped and schedules what follows the recurring ones (plain UPDATEs, no ORM objects)."""
+    if not rows:
+        return
     runner_ids = {row.runner_id for row, _, _ in rows if row.repeat and row.runner_id is not None}
     zones: dict[int, str] = {}
     plans: dict[int, PlanInfo] = {}
     if runner_ids:
-        query = select(Runner.id, Runner.timezone, ReminderPlan).join(
-            ReminderPlan, ReminderPlan.runner_id == Runner.id, isouter=True  # type: ignore[arg-type]
-        ).where(Runner.id.in_(runner_ids))  # type: ignore[union-attr]
-        for runner_id, zone, plan_row in session.exec(query):
-            zones[runner_id], plans[runner_id] = zone, plan_info(plan_row)
+        runner, plan = Runner.__table__, ReminderPlan.__table__  # type: ignore[attr-defined]
+        query = (
+            select(runner.c.id.label("rid"), runner.c.timezone, *(plan.c[name] for name in _PLAN_COLUMNS))
+            .select_from(runner.outerjoin(plan, plan.c.runner_id == runner.c.id))
+            .where(runner.c.id.in_(runner_ids))
+        )
+        for found in session.execute(query):
+            zones[found.rid] = found.timezone
+            plans[found.rid] = plan_info(found if found.slots is not None else None)  # type: ignore[arg-type]
     warmups: dict[int, int] = {}
-    following = []
+    sent, skipped, following = [], [], []
     for row, state, note in rows:
-        row.state, row.note, row.claimed_by = state, note, None
         if state == SENT:
-            row.sent_at = now
+            sent.append({"rid": row.id, "st": state, "nt": note})
             if row.kind == "warmup" and row.runner_id is not None:
                 warmups[row.runner_id] = warmups.get(row.runner_id, 0) + 1
-        session.add(row)
+        else:
+            skipped.append({"rid": row.id, "st": state, "nt": note})
         if row.repeat and row.runner_id in zones:
             nxt = next_after(row, zones[row.runner_id], plans[row.runner_id], now)  # type: ignore[index]
             if nxt is not None:
                 following.append(nxt)
-    session.flush()
-    for runner_id, count in warmups.items():
+    t = _REMINDER
+    mark = update(t).where(t.c.id == bindparam("rid")).values(state=bindparam("st"), note=bindparam("nt"), claimed_by=None)
+    if sent:
+        session.execute(mark.values(sent_at=now), sent)
+    if skipped:
+        session.execute(mark, skipped)
+    if warmups:
+        plan = ReminderPlan.__table__  # type: ignore[attr-defined]
         session.execute(
-            update(ReminderPlan)
-            .where(ReminderPlan.runner_id == runner_id)  # type: ignore[arg-type]
-            .values(warmups_sent=ReminderPlan.warmups_sent + count)
+            update(plan).where(plan.c.runner_id == bindparam("rid")).values(warmups_sent=plan.c.warmups_sent + bindparam("n")),
+            [{"rid": runner_id, "n": count} for runner_id, count in warmups.items()],
         )
     insert_new(session, following)
 
@@ -492,15 +598,16 @@ def finish_many(engine: Engine, token: str, outcomes: list[tuple[int, str, str |
     """Records delivered or skipped reminders (only those this claim still holds); returns how many."""
     if not outcomes:
         return 0
+    t = _REMINDER
     with Session(engine) as session, session.begin():
         by_id = {o[0]: o for o in outcomes}
-        held = session.exec(
-            select(Reminder).where(Reminder.id.in_(list(by_id)), Reminder.state == CLAIMED, Reminder.claimed_by == token)  # type: ignore[union-attr]
+        held = session.execute(
+            select(*_CLOSE_COLUMNS).where(t.c.id.in_(list(by_id)), t.c.state == CLAIMED, t.c.claimed_by == token)
         ).all()
-        _close(session, [(row, by_id[row.id][1], by_id[row.id][2]) for row in held], now)  # type: ignore[index]
+        _close(session, [(row, by_id[row.id][1], by_id[row.id][2]) for row in held], now)
         for row in held:
-            if row.state == SKIPPED:
-                logger.info("reminder %s (%s) skipped: %s", row.id, row.kind, row.note)
+            if by_id[row.id][1] == SKIPPED:
+                logger.info("reminder %s (%s) skipped: %s", row.id, row.kind, by_id[row.id][2])
         return len(held)
 
 
@@ -528,7 +635,7 @@ def set_club_active(engine: Engine, platform: str, chat_id: str, active: bool) -
 
 
 def sync_club_runs(engine: Engine, now: datetime) -> int:
-    """Makes sure every active club's next warm-up post and after-run post are scheduled."""
+    """Makes sure every active club's next warm-up and after-run posts, and its weekly summary if on, are scheduled."""
     with Session(engine) as session, session.begin():
         pairs = session.exec(select(ClubRun, Club).join(Club, Club.id == ClubRun.club_id).where(Club.active == True)).all()  # type: ignore[arg-type]  # noqa: E712
         wanted: dict[str, Reminder] = {}
@@ -542,6 +649,15 @@ def sync_club_runs(engine: Engine, now: datetime) -> int:
                     club_id=club.id, club_run_id=club_run.id, kind=kind, stage=1, run_at=run_at, due_at=due,
                     expires_at=expires, state=PENDING, attempts=0, repeat=False, created_at=now, key=key,
                 )  # fmt: skip
+        summaries = session.exec(select(Club).where(Club.active == True, Club.summary == True)).all()  # noqa: E712
+        for club in summaries:
+            run_at = schedule.next_occurrence(schedule.DIGEST_WEEKDAY, schedule.DIGEST_AT, club.timezone, now)
+            key = f"s{club.id}:{CLUB_SUMMARY}:{run_at:%Y%m%dT%H%M}"
+            wanted[key] = dict(
+                club_id=club.id, club_run_id=None, kind=CLUB_SUMMARY, stage=1, run_at=run_at, due_at=run_at,
+                expires_at=run_at + schedule.GRACE[CLUB_SUMMARY], state=PENDING, attempts=0, repeat=False,
+                created_at=now, key=key,
+            )  # fmt: skip
         if not wanted:
             return 0
         have = set(session.exec(select(Reminder.key).where(Reminder.key.in_(list(wanted)))).all())  # type: ignore[union-attr]

@@ -14,11 +14,21 @@ from dialogs.messages import Address, ChatKind
 from dialogs.models import Profile, RunRecord
 from dialogs.ports import Change, ClubRunInfo, Conversation, Forget, NewRun, Snapshot
 from storage import reminders
-from storage.tables import Club, ClubRun, ConversationState, PainReport, Run, Runner, TriageRecord, utcnow
+from storage.tables import (
+    Club,
+    ClubMember,
+    ClubRun,
+    ConversationState,
+    PainReport,
+    Run,
+    Runner,
+    TriageRecord,
+    utcnow,
+)
 
 logger = logging.getLogger(__name__)
 
-PROFILE_FIELDS = ("name", "timezone", "units", "frequency", "usual_surface", "back_history", "onboarded")
+PROFILE_FIELDS = ("name", "timezone", "units", "frequency", "usual_surface", "back_history", "onboarded", "digest")
 
 
 def _utc(moment: datetime | str | None) -> datetime | None:
@@ -27,6 +37,11 @@ def _utc(moment: datetime | str | None) -> datetime | None:
         return None
     moment = datetime.fromisoformat(moment) if isinstance(moment, str) else moment
     return moment.astimezone(timezone.utc) if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+def _json_row(row: Any) -> dict[str, Any]:
+    """A table row as JSON-ready values: times as ISO 8601 UTC, JSON columns as they are."""
+    return {key: (_utc(value).isoformat() if isinstance(value, datetime) else value) for key, value in row.items()}  # type: ignore[union-attr]
 
 
 def _profile_of(runner: Runner) -> Profile:
@@ -89,13 +104,17 @@ class SqlStore(reminders.ReminderStore):
             if address.chat_kind is ChatKind.PRIVATE:
                 runner.chat_id = address.chat_id
             runner.active = True
-            old_zone = runner.timezone
+            old_zone, old_digest = runner.timezone, runner.digest
             if change.profile is not None:
                 for name in PROFILE_FIELDS:
                     setattr(runner, name, getattr(change.profile, name))
             runner.updated_at = utcnow()
             if runner.timezone != old_zone:
                 reminders.replan(session, runner.id, runner.timezone, utcnow())  # type: ignore[arg-type]
+            if old_digest and not runner.digest:
+                reminders.cancel_digest(session, runner.id)  # type: ignore[arg-type]
+            elif runner.digest and not old_digest and runner.onboarded:
+                reminders.schedule_digest(session, runner.id, runner.timezone, utcnow())  # type: ignore[arg-type]
             for effect in change.effects:
                 if isinstance(effect, NewRun):
                     self._add_run(session, runner.id, effect)  # type: ignore[arg-type]
@@ -190,7 +209,7 @@ class SqlStore(reminders.ReminderStore):
         session.execute(delete(Runner).where(Runner.id == runner_id))  # type: ignore[arg-type]
         logger.info("runner %s forgotten", runner_id)
 
-    def _runs(self, session: Session, runner_id: int, limit: int | None) -> list[RunRecord]:
+    def _runs(self, session: Session, runner_id: int, limit: int | None, since: datetime | None = None) -> list[RunRecord]:
         query = (
             select(Run, PainReport, TriageRecord)
             .join(PainReport, PainReport.run_id == Run.id, isouter=True)  # type: ignore[arg-type]
@@ -198,6 +217,8 @@ class SqlStore(reminders.ReminderStore):
             .where(Run.runner_id == runner_id)
             .order_by(Run.logged_at.desc(), Run.id.desc())  # type: ignore[union-attr,attr-defined]
         )
+        if since is not None:
+            query = query.where(Run.logged_at >= since)  # type: ignore[operator]
         if limit:
             query = query.limit(limit)
         records = []
@@ -245,6 +266,27 @@ class SqlStore(reminders.ReminderStore):
             )
         return rows
 
+    def export_all(self, address: Address) -> dict[str, Any]:
+        """Returns every stored row about the runner, table by table, as JSON-ready values.
+
+        Walks the same tables /forget deletes from (every table with a runner_id, and the
+        runner row), so a table added later is exported without a change here. Empty when
+        nothing is stored about them.
+        """
+        with Session(self.engine) as session:
+            runner = self._runner(session, address)
+            if runner is None:
+                return {}
+            runner_table = Runner.__table__  # type: ignore[attr-defined]
+            about: dict[str, Any] = {
+                "runner": _json_row(session.execute(select(runner_table).where(runner_table.c.id == runner.id)).mappings().one())
+            }
+            for table in SQLModel.metadata.sorted_tables:
+                if "runner_id" in table.c:
+                    query = select(table).where(table.c.runner_id == runner.id).order_by(*table.primary_key.columns)
+                    about[table.name] = [_json_row(row) for row in session.execute(query).mappings()]
+            return about
+
     def set_active(self, platform: str, user_id: str, active: bool) -> None:
         """Marks a runner reachable or not (e.g. after the platform says they blocked us)."""
         with Session(self.engine) as session, session.begin():
@@ -254,7 +296,56 @@ class SqlStore(reminders.ReminderStore):
             if runner is not None:
                 runner.active = active
 
+    # What the weekly digest and club summary are made of (read by the reminder dispatcher).
+
+    def digest_inputs(self, runner_id: int, since: datetime) -> tuple[Profile, list[RunRecord]] | None:
+        """Returns the runner's profile and the runs logged since `since`; None if the runner is gone."""
+        with Session(self.engine) as session:
+            runner = session.get(Runner, runner_id)
+            if runner is None:
+                return None
+            return _profile_of(runner), self._runs(session, runner_id, None, since)
+
+    def club_member_runs(self, club_id: int, since: datetime) -> dict[str, list[RunRecord]]:
+        """Returns each member's runs logged since `since`, keyed by an opaque member key (never shown)."""
+        with Session(self.engine) as session:
+            members = session.exec(select(ClubMember.runner_id).where(ClubMember.club_id == club_id)).all()
+            return {str(runner_id): self._runs(session, runner_id, None, since) for runner_id in members}
+
     # Clubs: group chats and their weekly runs.
+
+    def note_club_member(self, address: Address) -> None:
+        """Records that the runner used a command in this group (only a runner we already know)."""
+        with Session(self.engine) as session, session.begin():
+            runner = self._runner(session, address)
+            if runner is None:
+                return
+            club = self._club(session, address.platform, address.chat_id, create=True)
+            query = select(ClubMember).where(ClubMember.club_id == club.id, ClubMember.runner_id == runner.id)  # type: ignore[union-attr]
+            member = session.exec(query).first()
+            if member is None:
+                session.add(ClubMember(club_id=club.id, runner_id=runner.id))  # type: ignore[union-attr,arg-type]
+            else:
+                member.seen_at = utcnow()
+
+    def club_summary_on(self, platform: str, chat_id: str) -> bool:
+        with Session(self.engine) as session:
+            club = self._club(session, platform, chat_id)
+            return bool(club and club.summary)
+
+    def set_club_summary(self, platform: str, chat_id: str, on: bool) -> None:
+        """Turns the weekly anonymous summary on or off; off drops the one already scheduled."""
+        with Session(self.engine) as session, session.begin():
+            club = self._club(session, platform, chat_id, create=True)
+            club.summary = on  # type: ignore[union-attr]
+            if not on:
+                session.execute(
+                    delete(reminders.Reminder).where(
+                        reminders.Reminder.club_id == club.id,  # type: ignore[union-attr,arg-type]
+                        reminders.Reminder.kind == reminders.CLUB_SUMMARY,  # type: ignore[arg-type]
+                        reminders.Reminder.state == reminders.PENDING,  # type: ignore[arg-type]
+                    )
+                )
 
     def _club(self, session: Session, platform: str, chat_id: str, create: bool = False) -> Club | None:
         club = session.exec(select(Club).where(Club.platform == platform, Club.chat_id == chat_id)).first()

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import JSON, Column, UniqueConstraint
+from sqlalchemy import JSON, Column, UniqueConstraint, false, true
 from sqlmodel import Field, SQLModel
 
 
@@ -43,6 +43,7 @@ class Runner(SQLModel, table=True):
     usual_surface: str | None = None
     back_history: str | None = None
     onboarded: bool = False
+    digest: bool = Field(default=True, sa_column_kwargs={"server_default": true()})  # wants the weekly digest (/settings)
     active: bool = True  # False once the platform says the runner blocked us
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
@@ -109,6 +110,7 @@ class Club(SQLModel, table=True):
     title: str | None = None
     timezone: str = "UTC"
     active: bool = True  # False after the coach is removed from the group
+    summary: bool = Field(default=False, sa_column_kwargs={"server_default": false()})  # weekly anonymous summary (/clubrun summary on)
     created_at: datetime = Field(default_factory=utcnow)
 
 
@@ -120,3 +122,18 @@ class ClubRun(SQLModel, table=True):
     weekday: int  # 0 = Monday
     time: str  # "HH:MM", local to the club
     place: str = ""
+
+
+class ClubMember(SQLModel, table=True):
+    """A runner seen using a command in a club's group; counted, never named, in its weekly summary.
+
+    The runner_id column lets /forget delete it with everything else.
+    """
+
+    __tablename__ = "club_member"
+    __table_args__ = (UniqueConstraint("club_id", "runner_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    club_id: int = Field(foreign_key="club.id", index=True)
+    runner_id: int = Field(foreign_key="runner.id", index=True)
+    seen_at: datetime = Field(default_factory=utcnow)

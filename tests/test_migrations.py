@@ -160,3 +160,19 @@ def test_a_schema_from_a_newer_version_is_never_touched(engine: Engine) -> None:
         schema.ensure(engine)
     with pytest.raises(schema.SchemaError):
         schema.upgrade(engine)
+
+
+def test_upgrading_a_database_with_runners_gives_them_the_digest_and_clubs_no_summary(engine: Engine) -> None:
+    with engine.begin() as connection:
+        command.upgrade(schema.alembic_config(connection), "0001")
+        connection.execute(text(
+            "INSERT INTO runner (platform, user_id, chat_id, timezone, units, onboarded, active, created_at, updated_at) "
+            "VALUES ('terminal', 'u1', 'c1', 'UTC', 'km', true, true, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"
+        ))  # fmt: skip
+        connection.execute(text(
+            "INSERT INTO club (platform, chat_id, timezone, active, created_at) VALUES ('terminal', 'g1', 'UTC', true, CURRENT_TIMESTAMP)"
+        ))  # fmt: skip
+    _upgrade(engine)
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT digest FROM runner")).scalar_one() in (True, 1)
+        assert connection.execute(text("SELECT summary FROM club")).scalar_one() in (False, 0)

@@ -9,11 +9,13 @@ import json
 import subprocess
 import sys
 import threading
+import time
 from collections import Counter
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from sqlalchemy import insert, select
+from sqlalchemy.engine import make_url
 from sqlmodel import Session
 
 from dialogs.messages import Address
@@ -118,3 +120,33 @@ def test_two_dispatcher_processes_on_one_postgresql_database(pg_url: str, tmp_pa
         left = session.exec(select(Reminder).where(Reminder.kind == "followup", Reminder.state != queue.SENT)).all()
     assert left == []
     store.engine.dispose()
+
+
+def test_a_claim_skips_rows_another_dispatcher_has_locked_instead_of_waiting(pg_url: str) -> None:
+    """FOR UPDATE SKIP LOCKED: a batch locked by an unfinished claim is passed over, not waited on."""
+    engine = open_database(pg_url)
+    with engine.begin() as connection:
+        connection.execute(
+            insert(Reminder),
+            [dict(kind="followup", stage=1, due_at=NOW - timedelta(minutes=10 - i), expires_at=NOW + timedelta(hours=6),
+                  state=queue.PENDING, attempts=0, repeat=False, created_at=NOW, key=f"s{i}") for i in range(10)],
+        )
+    url = make_url(pg_url)
+    options = f"{url.query.get('options', '')} -clock_timeout=3000".strip()  # a claim that waits fails, not hangs
+    claimer = connect(url.update_query_dict({"options": options}).render_as_string(hide_password=False))
+    try:
+        with engine.begin() as holding:  # another dispatcher mid-claim: the 4 oldest rows are locked
+            locked = set(
+                holding.execute(
+                    select(Reminder.id).order_by(Reminder.due_at).limit(4).with_for_update(skip_locked=True)
+                ).scalars()
+            )
+            started = time.monotonic()
+            batch = {d.reminder_id for d in queue.claim_due(claimer, NOW, "second", limit=5)}
+            assert time.monotonic() - started < 2
+            assert len(batch) == 5 and batch.isdisjoint(locked)
+        rest = {d.reminder_id for d in queue.claim_due(claimer, NOW, "third", limit=50)}
+        assert rest == locked | (rest - batch) and len(rest) == 5  # the once-locked rows are claimed next
+    finally:
+        claimer.dispose()
+        engine.dispose()

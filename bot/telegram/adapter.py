@@ -12,7 +12,8 @@ coaching logic lives here. The rules this module owns are Telegram's:
 - A pressed button's callback query is answered and, unless it only shows a
   detail (`x:` payloads, which stay pressable), its keyboard is removed and the
   chosen label appended, so an old question cannot be answered twice.
-- Delivery goes through PTB's `AIORateLimiter` (30 messages/s overall, 20/min
+- Delivery goes through PTB's `AIORateLimiter` (never more than 30 messages in
+  any second overall, see bot/telegram/pacing.py; 20/min
   per group), honours `RetryAfter`, retries network errors with backoff, and
   marks a runner who blocked the bot inactive (`Delivery.BLOCKED`).
 
@@ -54,7 +55,6 @@ from telegram.error import (
     TelegramError,
 )
 from telegram.ext import (
-    AIORateLimiter,
     Application,
     ApplicationBuilder,
     CallbackQueryHandler,
@@ -66,9 +66,11 @@ from telegram.ext import (
 from telegram import BotCommandScopeAllGroupChats, BotCommandScopeAllPrivateChats
 
 from bot.geo import zone_at
+from bot.logs import update_fields
 from bot.outbound import Delivery
 from bot.telegram import commands as menus
 from bot.telegram import redact
+from bot.telegram.pacing import PacedRateLimiter
 from bot.telegram.request import AiohttpRequest
 from dialogs.messages import Address, Attachment, ChatKind, Incoming, Reply, Visibility
 
@@ -170,7 +172,9 @@ class TelegramAdapter:
             base = str(api_url).rstrip("/")
             builder = builder.base_url(f"{base}/bot").base_file_url(f"{base}/file/bot")
         if rate_limit:
-            builder = builder.rate_limiter(AIORateLimiter(max_retries=3))
+            # AIORateLimiter with a sliding-window pacer for the overall limit: PTB's default bucket
+            # lets ~59 messages through in a burst's first second, and Telegram answers 429.
+            builder = builder.rate_limiter(PacedRateLimiter(max_retries=3))
         app = builder.build()
         app.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, self._on_migrate))
         app.add_handler(MessageHandler(filters.UpdateType.MESSAGE & ~filters.StatusUpdate.ALL, self._on_message))
@@ -210,7 +214,8 @@ class TelegramAdapter:
             logger.info("telegram: @%s receiving updates by webhook on %s:%s", self.username, listen, port)
         else:
             await app.updater.start_polling(
-                poll_interval=0.0, timeout=int(self.poll_timeout), allowed_updates=ALLOWED_UPDATES
+                poll_interval=0.0, timeout=int(self.poll_timeout), allowed_updates=ALLOWED_UPDATES,
+                error_callback=_polling_failed,
             )
             logger.info("telegram: @%s receiving updates by long polling", self.username)
         await app.start()
@@ -275,7 +280,7 @@ class TelegramAdapter:
             if address.is_group and incoming.kind == "command":
                 admin = await self._is_admin(chat.id, message.from_user.id, message)
                 incoming = _with_admin(incoming, admin)
-            await self._turn(address, incoming)
+            await self._turn(address, incoming, update.update_id)
         finally:
             self._done(update)
 
@@ -346,7 +351,7 @@ class TelegramAdapter:
                 side.append(self._quietly(self._retire_keyboard(message, query.data)))
             chores = asyncio.gather(*side)
             try:
-                await self._turn(address, incoming)
+                await self._turn(address, incoming, update.update_id)
             finally:
                 await chores
         finally:
@@ -381,7 +386,7 @@ class TelegramAdapter:
             await self._store_call("set_club_active", PLATFORM, str(chat_id), now, title=change.chat.title)
             if now:
                 address = self._address(chat_id, change.chat.type, change.from_user.id)
-                await self._turn(address, Incoming.from_text(address, "/help"))
+                await self._turn(address, Incoming.from_text(address, "/help"), update.update_id)
         finally:
             self._done(update)
 
@@ -426,17 +431,29 @@ class TelegramAdapter:
             self._admins[chat_id] = cached
         return user_id in cached[1]
 
-    async def _turn(self, address: Address, incoming: Incoming) -> None:
-        """Runs the engine and sends its replies, one turn per runner at a time."""
+    async def _turn(self, address: Address, incoming: Incoming, update_id: int | None = None) -> None:
+        """Runs the engine and sends its replies, one turn per runner at a time.
+
+        Logs one line per update with its ids, the kind of input and the outcome, never
+        what the runner wrote (a pain report is health data).
+        """
+        started = time.monotonic()
         async with self._lock(address.user_id):
             replies = await self.engine.handle(incoming)
-            await self._deliver(address, replies)
+            delivery = await self._deliver(address, replies)
+        fields = update_fields(
+            PLATFORM, update_id, address.user_id, chat_kind=address.chat_kind.value, kind=incoming.kind,
+            command=_command_name(incoming), replies=len(replies), delivery=delivery.value,
+            duration_ms=round((time.monotonic() - started) * 1000),
+        )  # fmt: skip
+        logger.info("telegram: update %s handled: %s, %s", update_id, incoming.kind, delivery.value, extra=fields)
 
     async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Log a failed update with its id; the application keeps running."""
         update_id = update.update_id if isinstance(update, Update) else None
         error = context.error
-        logger.error("telegram: update %s failed: %s", update_id, type(error).__name__, exc_info=error)
+        logger.error("telegram: update %s failed: %s", update_id, type(error).__name__, exc_info=error,
+                     extra=update_fields(PLATFORM, update_id))
 
     # ----- replies out ------------------------------------------------------------------
 
@@ -464,12 +481,14 @@ class TelegramAdapter:
                     chat_id = int(moved.new_chat_id)
                     await self._send_reply(chat_id, reply, address.is_group)
             except Forbidden as error:
-                logger.info("telegram: chat %s refuses messages (%s)", chat_id, error)
+                logger.info("telegram: chat %s refuses messages (%s)", chat_id, error,
+                            extra=update_fields(PLATFORM, None, address.user_id))
                 if not address.is_group:
                     await self._store_call("set_active", PLATFORM, address.user_id, False)
                 return Delivery.BLOCKED
             except TelegramError as error:
-                logger.warning("telegram: could not send to chat %s: %s", chat_id, error)
+                logger.warning("telegram: could not send to chat %s: %s", chat_id, error,
+                               extra=update_fields(PLATFORM, None, address.user_id))
                 return Delivery.FAILED
         return Delivery.SENT
 
@@ -546,6 +565,21 @@ class TelegramAdapter:
             await call
         except TelegramError as error:
             logger.debug("telegram: side call failed: %s", error)
+
+
+def _polling_failed(error: TelegramError) -> None:
+    """A getUpdates call failed; PTB retries with backoff. A warning, not an ERROR with a traceback."""
+    logger.warning("telegram: polling for updates failed (%s: %s); retrying", type(error).__name__, error)
+
+
+def _command_name(incoming: Incoming) -> str | None:
+    """The command's name for a log line if it is one of ours; anything typed after a slash is the runner's words."""
+    if incoming.kind != "command":
+        return None
+    from dialogs.engine import GROUP_HANDLERS, PRIVATE_COMMANDS
+
+    name = incoming.command or ""
+    return name if name in PRIVATE_COMMANDS or name in GROUP_HANDLERS else "other"
 
 
 def _with_admin(incoming: Incoming, admin: bool) -> Incoming:

@@ -5,7 +5,10 @@ shapes (`{"ok": true, "result": ...}`, errors with `error_code`, `description`
 and `parameters.retry_after`), records every call, queues updates for
 `getUpdates` long polls (or POSTs them to the webhook once one is set), and can
 be told to fail the next calls of a method (429, 403, 500, slow answers or a
-dropped connection).
+dropped connection), or, opt-in, a random share of all calls (`fail_randomly`,
+seeded, for the reliability suite). Also opt-in, `enforce_flood_limit` answers
+429 with retry_after as Telegram does when messages exceed 30 a second (for
+bench/reminders_burst.py); by default nothing is rate limited.
 
 PTB posts form-urlencoded bodies (strings raw, everything else as JSON text)
 and multipart bodies for files; both are decoded into `Call.params`.
@@ -17,7 +20,9 @@ import asyncio
 import itertools
 import json
 import logging
+import random
 import time
+from collections import Counter, deque
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -85,6 +90,75 @@ class Failure:
     disconnect: bool = False
 
 
+@dataclass
+class RandomFailures:
+    """Fails a share of calls at random (seeded): 429 with retry_after, 500, or a timeout.
+
+    A timeout holds the request for `timeout_delay` s and then drops the connection
+    without performing the call, so the client's retry is the only delivery.
+    `max_streak` caps how many calls in a row fail for the same (method, chat); None: no cap.
+    """
+
+    rate: float
+    rng: random.Random
+    kinds: tuple[str, ...]
+    methods: frozenset[str] | None
+    retry_after: int
+    timeout_delay: float
+    max_streak: int | None
+    streaks: Counter[tuple[str, Any]] = field(default_factory=Counter)
+    injected: Counter[str] = field(default_factory=Counter)
+
+    def draw(self, method: str, params: dict[str, Any]) -> Failure | None:
+        if self.methods is not None and method not in self.methods:
+            return None
+        key = (method, params.get("chat_id"))
+        capped = self.max_streak is not None and self.streaks[key] >= self.max_streak
+        if capped or self.rng.random() >= self.rate:
+            self.streaks[key] = 0
+            return None
+        self.streaks[key] += 1
+        kind = self.rng.choice(self.kinds)
+        self.injected[kind] += 1
+        if kind == "429":
+            return Failure(429, retry_after=self.retry_after)
+        if kind == "500":
+            return Failure(500)
+        return Failure(200, delay=self.timeout_delay, disconnect=True)
+
+
+SEND_METHODS = frozenset({"sendMessage", "sendPhoto", "sendDocument"})
+
+
+@dataclass
+class FloodLimit:
+    """Telegram's overall limit: a message arriving when `per_second` were accepted in the last `window` s gets 429.
+
+    Only accepted messages fill the window (a refused one sends nothing). `busiest`
+    is the most messages accepted within one window, `rejected` how many got 429.
+    """
+
+    per_second: int
+    window: float
+    retry_after: int
+    methods: frozenset[str]
+    accepted: deque[float] = field(default_factory=deque)
+    rejected: int = 0
+    busiest: int = 0
+
+    def check(self, method: str, at: float) -> Failure | None:
+        if method not in self.methods:
+            return None
+        while self.accepted and self.accepted[0] <= at - self.window:
+            self.accepted.popleft()
+        if len(self.accepted) >= self.per_second:
+            self.rejected += 1
+            return Failure(429, retry_after=self.retry_after)
+        self.accepted.append(at)
+        self.busiest = max(self.busiest, len(self.accepted))
+        return None
+
+
 class FakeBotApi:
     """The fake server. `await api.start()`, point PTB at `api.url`, `await api.stop()`."""
 
@@ -100,6 +174,8 @@ class FakeBotApi:
         self.delivered_ids: set[int] = set()
         self.last_keyboard: dict[int, dict[str, Any]] = {}  # chat id -> latest bot message with buttons
         self.files: dict[str, bytes] = {}  # file_id -> content, for getFile and downloads
+        self.random_failures: RandomFailures | None = None  # off unless fail_randomly() is called
+        self.flood_limit: FloodLimit | None = None  # off unless enforce_flood_limit() is called
         self._update_ids = itertools.count(1000)
         self._message_ids = itertools.count(1)
         self._callback_ids = itertools.count(1)
@@ -162,6 +238,43 @@ class FakeBotApi:
             retry_after = 1
         failure = Failure(status, retry_after, description, delay, disconnect)
         self.failures.setdefault(method, []).extend([failure] * times)
+
+    def fail_randomly(
+        self,
+        rate: float = 0.2,
+        seed: int = 0,
+        kinds: tuple[str, ...] = ("429", "500", "timeout"),
+        methods: set[str] | None = None,
+        retry_after: int = 1,
+        timeout_delay: float = 1.0,
+        max_streak: int | None = None,
+    ) -> RandomFailures:
+        """Opt-in: from now on fail `rate` of the calls (of `methods`, default all) at random.
+
+        Queued failures from `fail()` still come first. Returns the mode, whose `injected`
+        counts what was injected; `stop_failing()` turns it off.
+        """
+        self.random_failures = RandomFailures(
+            rate=rate, rng=random.Random(seed), kinds=kinds, methods=frozenset(methods) if methods else None,
+            retry_after=retry_after, timeout_delay=timeout_delay, max_streak=max_streak,
+        )  # fmt: skip
+        return self.random_failures
+
+    def enforce_flood_limit(
+        self, per_second: int = 30, window: float = 1.0, retry_after: int = 1, methods: set[str] | None = None
+    ) -> FloodLimit:
+        """Opt-in: answer 429 (retry_after) to a message when `per_second` were accepted within the last `window` s.
+
+        Counts sendMessage, sendPhoto and sendDocument unless `methods` says otherwise;
+        returns the limit, whose `rejected` and `busiest` say how the client fared.
+        """
+        chosen = frozenset(methods) if methods else SEND_METHODS
+        self.flood_limit = FloodLimit(per_second=per_second, window=window, retry_after=retry_after, methods=chosen)
+        return self.flood_limit
+
+    def stop_failing(self) -> None:
+        """Turns the random failures off (queued ones from `fail()` stay)."""
+        self.random_failures = None
 
     # ----- recorded calls --------------------------------------------------------------
 
@@ -381,8 +494,12 @@ class FakeBotApi:
         call = Call(method, params, files)
         self.calls.append(call)
         queue = self.failures.get(method)
-        if queue:
-            failure = queue.pop(0)
+        failure: Failure | None = queue.pop(0) if queue else None
+        if failure is None and self.random_failures is not None:
+            failure = self.random_failures.draw(method, params)
+        if failure is None and self.flood_limit is not None:
+            failure = self.flood_limit.check(method, call.at)
+        if failure is not None:
             if failure.delay:
                 await asyncio.sleep(failure.delay)
             if failure.disconnect:
