@@ -170,8 +170,15 @@ class Dispatcher:
                 outcomes.clear()
                 for token, rows in taken.items():
                     sent += await self._record(rows, token, now)
+                    for _ in rows:
+                        unrecorded.release()
+
+        # A permit per reminder from before its send until its outcome is committed: a crash can
+        # re-send at most `chunk` reminders, however the sends and the recording interleave.
+        unrecorded = asyncio.Semaphore(self.chunk)
 
         async def deliver(due: queue.Due, token: str) -> None:
+            await unrecorded.acquire()
             try:
                 outcome = await self._handle(due, now)
             except Exception:
