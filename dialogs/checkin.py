@@ -14,7 +14,7 @@ from typing import Any
 from dialogs import advice, parsing, progress
 from dialogs.flow import Context, InputError, NotUnderstood, Outcome, Question, ask, fresh, idle, read_answer
 from dialogs.messages import Incoming, Reply
-from dialogs.models import EMERGENCY_SIGNS, Checkin, PainKind, Sign, Tier, TriageResult
+from dialogs.models import EMERGENCY_SIGNS, Checkin, PainKind, Sign, Tier
 from dialogs.ports import Conversation, NewRun
 from dialogs.triage import triage
 from dialogs.units import format_distance, format_duration
@@ -277,7 +277,7 @@ def _apply(checkin: Checkin, data: dict[str, Any], slot: str, value: Any) -> Non
     elif slot == "urgent_signs":
         data["urgent_checked"] = True
         if value == "yes":
-            checkin.signs = sorted(set(checkin.signs) | {"urgent_unspecified"})
+            checkin.signs = sorted(set(checkin.signs) | {Sign.URGENT_UNSPECIFIED.value})
     elif slot == "other_signs":
         checkin.signs_checked = True
         if value != "none":
@@ -300,7 +300,7 @@ def _check_pace(checkin: Checkin, slot: str) -> None:
 
 
 def has_emergency(checkin: Checkin) -> bool:
-    return "urgent_unspecified" in checkin.signs or bool(set(checkin.signs) & {s.value for s in EMERGENCY_SIGNS})
+    return bool(set(checkin.signs) & {s.value for s in EMERGENCY_SIGNS})
 
 
 def start(ctx: Context, text: str = "") -> Outcome:
@@ -376,12 +376,10 @@ def _advance(ctx: Context, conversation: Conversation, checkin: Checkin, prefix:
 
 def _finish(ctx: Context, conversation: Conversation, checkin: Checkin) -> Outcome:
     """Triages, logs the run and answers with the emergency message or tailored advice."""
-    if has_emergency(checkin):
-        result = TriageResult(tier=Tier.EMERGENCY, rules=("E0",), signs=tuple(checkin.signs))
-        result = triage(checkin) if triage(checkin).tier is Tier.EMERGENCY else result
+    result = triage(checkin)
+    if result.tier is Tier.EMERGENCY:
         replies = [advice.emergency_reply()]
     else:
-        result = triage(checkin)
         history = ctx.store.recent_runs(ctx.address, limit=10)
         replies = [Reply(text=summary(checkin, ctx), kind="message")]
         replies += advice.build_advice(checkin, ctx.profile, result, history)

@@ -66,6 +66,7 @@ class Sign(str, Enum):
     BLADDER_BOWEL = "bladder_bowel"  # new trouble peeing, loss of bladder or bowel control
     BOTH_LEGS = "both_legs"  # weakness or numbness in both legs
     LEG_WEAKNESS_WORSENING = "leg_weakness_worsening"  # leg weakness getting worse quickly
+    URGENT_UNSPECIFIED = "urgent_unspecified"  # "yes, one of these" to the urgent-signs question
     LEG_WEAKNESS = "leg_weakness"  # new weakness in one leg, not worsening fast
     FALL_INJURY = "fall_injury"  # pain after a fall or accident
     FEVER_UNWELL = "fever_unwell"  # fever or feeling unwell with back pain
@@ -73,7 +74,13 @@ class Sign(str, Enum):
     WEIGHT_LOSS_CANCER = "weight_loss_cancer"  # unexplained weight loss or a history of cancer
 
 
-EMERGENCY_SIGNS = (Sign.SADDLE_NUMBNESS, Sign.BLADDER_BOWEL, Sign.BOTH_LEGS, Sign.LEG_WEAKNESS_WORSENING)
+EMERGENCY_SIGNS = (
+    Sign.SADDLE_NUMBNESS,
+    Sign.BLADDER_BOWEL,
+    Sign.BOTH_LEGS,
+    Sign.LEG_WEAKNESS_WORSENING,
+    Sign.URGENT_UNSPECIFIED,
+)
 DOCTOR_SIGNS = (Sign.FALL_INJURY, Sign.FEVER_UNWELL, Sign.NIGHT_PAIN, Sign.WEIGHT_LOSS_CANCER, Sign.LEG_WEAKNESS)
 
 

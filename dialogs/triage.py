@@ -71,6 +71,7 @@ def _both_legs_tingling(c: Checkin) -> bool:
 E, T, S, R, K = Tier.EMERGENCY, Tier.DOCTOR_TODAY, Tier.DOCTOR_SOON, Tier.REST, Tier.KEEP_EASY
 
 RULES: tuple[Rule, ...] = (
+    Rule("E0", E, "yes to one of the urgent warning signs", (), _sign(Sign.URGENT_UNSPECIFIED)),
     Rule("E1", E, "numbness around the groin, buttocks or inner thighs", (), _sign(Sign.SADDLE_NUMBNESS)),
     Rule("E2", E, "new trouble peeing, or losing control of bladder or bowels", (), _sign(Sign.BLADDER_BOWEL)),
     Rule(

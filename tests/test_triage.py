@@ -11,6 +11,7 @@ from dialogs.triage import RULES, RULES_BY_ID, reasons, triage
 
 # Minimal check-ins that trigger each rule.
 RULE_CASES: dict[str, Checkin] = {
+    "E0": Checkin(signs=["urgent_unspecified"]),
     "E1": Checkin(signs=["saddle_numbness"]),
     "E2": Checkin(signs=["bladder_bowel"]),
     "E3": Checkin(has_pain=True, pain_where=["both_legs"], pain_kind=["numbness"], pain_score=2),
