@@ -104,6 +104,7 @@ class Reply:
     image: bytes | None = None
     document: tuple[str, bytes] | None = None  # (filename, content)
     kind: str = "message"  # message | emergency | advice | question
+    asks_location: bool = False  # the coach would take a shared location here (adapters that can offer a button do)
 
     def __post_init__(self) -> None:
         total = 0
