@@ -13,6 +13,7 @@ import statistics
 
 from dialogs.guidance import SECTIONS, Guidance, Item, load
 from dialogs.messages import MAX_BUTTONS_PER_REPLY, Button, Reply, Visibility, rows
+from dialogs.safety.care import Care, for_country
 from dialogs.models import (
     HARD_SURFACES,
     LEG_PLACES,
@@ -56,6 +57,9 @@ ROUTINES = {
     "postrun": ("After-run stretches —", ("A1", "A2"), "Post-run stretches"),
 }
 DOCTOR_TIERS = (Tier.DOCTOR_TODAY, Tier.DOCTOR_SOON)
+NOT_UNDER_DOCTOR = ("P1", "P2", "P3", "P4", "P5")  # a guessed cause, medicines, or "come back to running"
+NOT_UNDER_KEEP_EASY = ("P1", "P2", "P5", "P6")  # "pause running" or "don't run through it" beside "keep running"
+MESSAGE_CHARS = 1900  # Discord's cap is 2,000 characters a message; at most two messages close a check-in
 WEAK_BACK = ("past", "now")
 
 _WHERE_WORDS = {
@@ -153,13 +157,28 @@ def select_items(checkin: Checkin, profile: Profile, result: TriageResult, histo
         add("A1", "C1")
 
     if doctor:
-        # No running advice before a clinician has looked: only the pain items,
-        # plus gentle self-care and the pointer to a physio or spine doctor.
-        chosen = [i for i in chosen if i.startswith("P")]
-        add("P4", "P11")
+        # No running advice before a clinician has looked, nothing that guesses at the
+        # cause ("probably a strain") and no medicine names: the safety text says that.
+        chosen = [i for i in chosen if i.startswith("P") and i not in NOT_UNDER_DOCTOR]
+        add("P11")
+    else:
+        if result.tier is Tier.KEEP_EASY:
+            chosen = [i for i in chosen if i not in NOT_UNDER_KEEP_EASY]
+        if pain:
+            _add_stretching(chosen, kinds, where)
     if pain or doctor:
         add(FOOTNOTE)
     return chosen
+
+
+def _add_stretching(chosen: list[str], kinds: set[str], where: set[str]) -> None:
+    """Puts gentle movement and stretching right after the pain items (W5, A1, A2 as fit)."""
+    wanted = ["W5", "A2"] if PainKind.STIFFNESS.value in kinds or PainKind.SPASM.value in kinds else ["A1", "A2"]
+    if PainWhere.LEG_MUSCLES.value in where:
+        wanted = ["A1", "A2"]
+    missing = [i for i in wanted if i not in chosen]
+    at = next((n for n, i in enumerate(chosen) if not i.startswith("P")), len(chosen))
+    chosen[at:at] = missing
 
 
 # ------------------------------------------------------------------ rendering helpers
@@ -257,23 +276,42 @@ def _reason(checkin: Checkin, profile: Profile, result: TriageResult) -> str:
 # ------------------------------------------------------------------ public API
 
 
-def emergency_reply() -> Reply:
+def emergency_reply(care: Care | None = None) -> Reply:
     """The single reply for the emergency tier: what to do now, nothing else."""
+    care = care or for_country(None)
     text = load().tier(Tier.EMERGENCY)
-    body = f"{text.headline}\n\n{text.action}\n\n{_cite(text.sources)}"
+    body = f"{text.headline}\n\n{care.fill(text.action)}\n\n{_cite(text.sources)}"
     return Reply(text=body, visibility=Visibility.PRIVATE, kind="emergency")
 
 
-def build_advice(checkin: Checkin, profile: Profile, result: TriageResult, history: list[RunRecord]) -> list[Reply]:
-    """The replies that close a check-in: tier header, short sections, buttons for the rest."""
+def safety_net(care: Care | None = None) -> str:
+    """The one line every non-emergency answer ends with."""
+    return (care or for_country(None)).fill(load().safety.net)
+
+
+def build_advice(
+    checkin: Checkin,
+    profile: Profile,
+    result: TriageResult,
+    history: list[RunRecord],
+    care: Care | None = None,
+    opening: str = "",
+) -> list[Reply]:
+    """At most two replies that close a check-in: what to do, then the guidance, ending with the safety net."""
+    care = care or for_country(None)
     if result.tier is Tier.EMERGENCY:
-        return [emergency_reply()]
+        return [emergency_reply(care)]
     guidance = load()
     ids = select_items(checkin, profile, result, history)
     tier_text = guidance.tier(result.tier)
     header = (
-        f"{tier_text.headline}\n{_reason(checkin, profile, result)}\n\n{tier_text.action} {_cite(tier_text.sources)}"
+        f"{tier_text.headline}\n{_reason(checkin, profile, result)}\n\n"
+        f"{care.fill(tier_text.action)} {_cite(tier_text.sources)}"
     )
+    if result.tier in DOCTOR_TIERS:
+        header += f"\n\n{guidance.safety.until_seen}"
+    if opening:
+        header = f"{opening}\n\n{header}"
 
     footnote = guidance.items[FOOTNOTE] if FOOTNOTE in ids else None
     groups: dict[str, list[Item]] = {}
@@ -305,12 +343,34 @@ def build_advice(checkin: Checkin, profile: Profile, result: TriageResult, histo
         buttons.append(_button(ROUTINES["warmup"][2], "routine:warmup"))
         buttons.append(_button(ROUTINES["postrun"][2], "routine:postrun"))
     buttons.extend(_how_button(item) for item in shown if item.detail)
-
-    texts = [header, *_pack(blocks)]
-    replies = [_reply(text) for text in texts[:-1]]
-    replies.append(_reply(texts[-1], buttons))
     logger.debug("advice for tier %s: %s (overflow %s)", result.tier.value, ids, [i.id for i in overflow])
-    return replies
+    return _two_messages(header, blocks, buttons, safety_net(care))
+
+
+def _two_messages(header: str, blocks: list[str], buttons: list[Button], net: str) -> list[Reply]:
+    """Packs the answer into at most two messages; the second ends with the safety net."""
+    body: list[str] = []
+    for block in blocks:
+        if len("\n\n".join([*body, block, net])) <= MESSAGE_CHARS:
+            body.append(block)
+    second = "\n\n".join([*body, net])
+    if len(header) + 2 + len(second) <= MESSAGE_CHARS // 2:
+        return [_reply(f"{header}\n\n{second}", buttons)]
+    return [_reply(header), _reply(second, buttons)]
+
+
+def compact(replies: list[Reply], notes: list[Reply], care: Care | None = None) -> list[Reply]:
+    """Adds the notes of other flows above the safety net of the last reply, keeping two messages."""
+    if not notes or not replies:
+        return replies
+    last = replies[-1]
+    net = safety_net(care)
+    body = last.text.removesuffix(net).rstrip()
+    extra = "\n\n".join(n.text for n in notes if n.text)
+    text = f"{body}\n\n{extra}\n\n{net}" if body else f"{extra}\n\n{net}"
+    if len(text) > MESSAGE_CHARS:
+        text = f"{extra}\n\n{net}" if len(extra) + len(net) + 2 <= MESSAGE_CHARS else text[:MESSAGE_CHARS]
+    return [*replies[:-1], Reply(text=text, buttons=last.buttons, visibility=last.visibility, kind=last.kind)]
 
 
 def _items_replies(heading: str, items: list[Item], extra: list[Button] | None = None) -> list[Reply]:
@@ -363,7 +423,13 @@ def warmup_reminder(seed: int) -> str:
     return f"{variant.text} {_cite(variant.sources)}"
 
 
-def disclaimer() -> str:
+def disclaimer(care: Care | None = None) -> str:
     """Not a clinician, and how to get urgent help (for /start and /privacy)."""
     safety = load().safety
-    return f"{safety.disclaimer}\n\n{safety.urgent_help} {_cite(safety.sources)}"
+    urgent = (care or for_country(None)).fill(safety.urgent_help)
+    return f"{safety.disclaimer}\n\n{urgent} {_cite(safety.sources)}"
+
+
+def group_help(care: Care | None = None) -> str:
+    """The group-safe line for a group message with emergency words: no symptom repeated."""
+    return (care or for_country(None)).fill(load().safety.group_help)

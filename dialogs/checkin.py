@@ -1,9 +1,11 @@
 """The post-run check-in: distance, time, surface, effort, pain, warning signs, advice.
 
 Free text fills every slot it can; the coach then asks only for what is
-missing, one question at a time, in the order of `QUESTIONS`. Warning signs
-are always asked when pain is reported, and an emergency sign, whenever it
-appears, ends the check-in with the emergency message alone.
+missing, one question at a time, in the order of `QUESTIONS`. Whenever pain
+is reported the warning-sign screen (dialogs/safety/screen.py) follows, group
+by group; an unclear word that might be a sign is asked about first; and an
+emergency sign, whenever it appears, ends the check-in with the emergency
+message alone.
 """
 
 from __future__ import annotations
@@ -13,8 +15,10 @@ from typing import Any
 
 from dialogs import advice, parsing, progress
 from dialogs.flow import Context, InputError, NotUnderstood, Outcome, Question, ask, fresh, idle, read_answer
-from dialogs.messages import Incoming, Reply
-from dialogs.models import EMERGENCY_SIGNS, Checkin, PainKind, Sign, Tier
+from dialogs.messages import Incoming
+from dialogs.models import EMERGENCY_SIGNS, Checkin, PainKind, Profile, Tier
+from dialogs.safety import screen, signs
+from dialogs.safety.care import services_for
 from dialogs.ports import Conversation, NewRun
 from dialogs.triage import triage
 from dialogs.units import format_distance, format_duration
@@ -34,23 +38,6 @@ SURFACE_OPTIONS = (
     ("Treadmill", "treadmill"),
     ("Mixed", "mixed"),
 )
-URGENT_SIGNS_TEXT = (
-    "Before any advice, a quick safety check. Since this started, have you had ANY of these?\n"
-    "• numbness or tingling around your genitals, bottom or inner thighs\n"
-    "• new trouble peeing, or losing control of your bladder or bowels (a normal toilet stop doesn't count)\n"
-    "• weakness or numbness in both legs\n"
-    "• a leg that is getting weaker quickly"
-)
-OTHER_SIGNS_TEXT = (
-    "Thanks. And do any of these apply? Tap the first one that does.\n"
-    "• new weakness in one leg\n"
-    "• the pain started after a fall or accident\n"
-    "• fever, or feeling generally unwell\n"
-    "• the pain wakes you at night or is worse lying down\n"
-    "• weight loss you can't explain, or cancer in the past"
-)
-
-
 def _bool(value: str) -> bool:
     return value == "yes"
 
@@ -167,51 +154,8 @@ QUESTIONS: dict[str, Question] = {
             convert=_bool,
             reask="Does it ease once you've warmed up? Yes or no.",
         ),
-        Question(
-            slot="urgent_signs",
-            prompt=URGENT_SIGNS_TEXT,
-            options=(("None of these", "none"), ("Yes, one of these", "yes")),
-            parse=lambda text, ctx: _urgent_from_text(text),
-            reask="Please tap None of these or Yes, one of these. If you're unsure, say yes.",
-            per_row=2,
-        ),
-        Question(
-            slot="other_signs",
-            prompt=OTHER_SIGNS_TEXT,
-            options=(
-                ("None of these", "none"),
-                ("Weak leg", Sign.LEG_WEAKNESS.value),
-                ("Fall / accident", Sign.FALL_INJURY.value),
-                ("Fever / unwell", Sign.FEVER_UNWELL.value),
-                ("Wakes me at night", Sign.NIGHT_PAIN.value),
-                ("Weight loss / cancer", Sign.WEIGHT_LOSS_CANCER.value),
-            ),
-            parse=lambda text, ctx: _other_from_text(text),
-            reask="Tap None of these, or the first one that applies.",
-            per_row=2,
-        ),
     )
 }
-
-
-def _urgent_from_text(text: str) -> str | None:
-    signs = set(parsing.parse_signs(text))
-    if signs & {s.value for s in EMERGENCY_SIGNS}:
-        return "yes"
-    answer = parsing.parse_yes_no(text)
-    if answer is None:
-        return "none" if text.strip().lower() in {"none", "nothing", "neither"} else None
-    return "yes" if answer else "none"
-
-
-def _other_from_text(text: str) -> str | None:
-    signs = parsing.parse_signs(text)
-    if signs:
-        return ",".join(signs)
-    answer = parsing.parse_yes_no(text)
-    if answer is False or text.strip().lower() in {"none", "nothing", "neither"}:
-        return "none"
-    return None
 
 
 def _load(conversation: Conversation) -> tuple[Checkin, dict[str, Any]]:
@@ -224,8 +168,15 @@ def _store(conversation: Conversation, checkin: Checkin, **flags: Any) -> None:
     conversation.data.update(flags)
 
 
-def _missing(checkin: Checkin, data: dict[str, Any]) -> str | None:
-    """Returns the next slot to ask about, or None when the check-in is complete."""
+def _missing(checkin: Checkin, data: dict[str, Any], profile: Profile) -> str | None:
+    """Returns the next slot to ask about, or None when the check-in is complete.
+
+    A direct question about a possible warning sign comes before anything else.
+    """
+    screening = data.setdefault("screen", screen.initial_state(""))
+    pending = screen.next_slot(Checkin(), profile, screening)
+    if pending is not None:
+        return pending
     skipped = set(data.get("skipped", []))
     for slot in ("distance_km", "duration_min", "surface", "effort", "has_pain"):
         if getattr(checkin, slot) is None and slot not in skipped:
@@ -244,11 +195,10 @@ def _missing(checkin: Checkin, data: dict[str, Any]) -> str | None:
         return "pain_trend"
     if checkin.eases_with_warmup is None and {PainKind.STIFFNESS.value, PainKind.ACHE.value} & set(checkin.pain_kind):
         return "eases_with_warmup"
-    if not data.get("urgent_checked"):
-        return "urgent_signs"
-    if not checkin.signs_checked:
-        return "other_signs"
-    return None
+    slot = screen.next_slot(checkin, profile, screening)
+    if slot is None:
+        checkin.signs_checked = True
+    return slot
 
 
 def _merge(checkin: Checkin, values: dict[str, Any]) -> None:
@@ -267,25 +217,22 @@ def _merge(checkin: Checkin, values: dict[str, Any]) -> None:
         checkin.has_pain = True
 
 
-def _apply(checkin: Checkin, data: dict[str, Any], slot: str, value: Any) -> None:
-    """Stores one answered slot."""
+def _apply(checkin: Checkin, data: dict[str, Any], slot: str, value: Any, profile: Profile) -> Profile:
+    """Stores one answered slot; returns the profile, changed if a health fact was answered."""
+    if screen.is_safety_slot(slot):
+        answer = screen.apply(slot, value, checkin, profile, data.setdefault("screen", screen.initial_state("")))
+        checkin.signs = sorted(set(checkin.signs) | set(answer.signs))
+        return answer.profile or profile
     if slot == "effort":
         if isinstance(value, tuple):
             checkin.effort, checkin.effort_score = value
         else:
             checkin.effort = value
-    elif slot == "urgent_signs":
-        data["urgent_checked"] = True
-        if value == "yes":
-            checkin.signs = sorted(set(checkin.signs) | {Sign.URGENT_UNSPECIFIED.value})
-    elif slot == "other_signs":
-        checkin.signs_checked = True
-        if value != "none":
-            checkin.signs = sorted(set(checkin.signs) | set(value.split(",")))
     else:
         setattr(checkin, slot, value)
     if slot == "has_pain" and value is False:
         checkin.pain_where, checkin.pain_kind, checkin.pain_score = [], [], 0
+    return profile
 
 
 def _check_pace(checkin: Checkin, slot: str) -> None:
@@ -306,7 +253,7 @@ def has_emergency(checkin: Checkin) -> bool:
 def start(ctx: Context, text: str = "") -> Outcome:
     """Starts a check-in, filling in whatever the opening text already says."""
     conversation = fresh(ctx.conversation)
-    conversation.data = {"checkin": Checkin().to_dict(), "skipped": [], "urgent_checked": False}
+    conversation.data = {"checkin": Checkin().to_dict(), "skipped": [], "screen": screen.initial_state(text)}
     checkin = Checkin()
     notes: list[str] = []
     if text:
@@ -325,68 +272,115 @@ def start(ctx: Context, text: str = "") -> Outcome:
 def start_prefilled(ctx: Context, prefilled: Checkin, intro: str) -> Outcome:
     """Starts a check-in with slots already known (an imported run file); asks only the rest."""
     conversation = fresh(ctx.conversation)
-    conversation.data = {"checkin": prefilled.to_dict(), "skipped": [], "urgent_checked": False}
+    conversation.data = {"checkin": prefilled.to_dict(), "skipped": [], "screen": screen.initial_state("")}
     return _advance(ctx, conversation, prefilled, intro)
+
+
+def _question(slot: str, profile: Profile) -> Question | None:
+    if screen.is_safety_slot(slot):
+        try:
+            return screen.question(slot, profile)
+        except (KeyError, IndexError, ValueError):
+            return None
+    return QUESTIONS.get(slot)
+
+
+def _note_unclear(data: dict[str, Any], text: str) -> None:
+    """Queues a direct question for any unclear warning-sign word in typed text."""
+    screening = data.setdefault("screen", screen.initial_state(""))
+    for key in signs.find(text).ask:
+        if key not in screening["ask"]:
+            screening["ask"].append(key)
 
 
 def step(ctx: Context, incoming: Incoming) -> Outcome:
     """Stores the answer to the current question and asks the next one."""
     conversation = fresh(ctx.conversation)
     checkin, data = _load(conversation)
+    profile = ctx.profile
     slot = conversation.state.partition(":")[2]
-    question = QUESTIONS.get(slot)
+    question = _question(slot, profile)
     if question is None:
         logger.warning("unknown check-in slot %r; restarting the question order", slot)
         return _advance(ctx, conversation, checkin, "")
-    if incoming.kind == "text" and incoming.text.strip().lower() in SKIP_WORDS and slot in SKIPPABLE:
+    typed = incoming.text if incoming.kind == "text" else ""
+    if typed:
+        _note_unclear(data, typed)
+    if typed and typed.strip().lower() in SKIP_WORDS and slot in SKIPPABLE:
         data.setdefault("skipped", []).append(slot)
         _store(conversation, checkin)
         return _advance(ctx, conversation, checkin, "Fine, skipped.")
     try:
         value = read_answer(question, incoming, ctx)
-        _apply(checkin, data, slot, value)
+        profile = _apply(checkin, data, slot, value, profile)
         _check_pace(checkin, slot)
     except InputError as problem:
         _store(conversation, checkin)
         return Outcome([ask(conversation, question, prefix=str(problem), bump=False)], conversation)
     except NotUnderstood:
-        extraction = parsing.extract(incoming.text, ctx.profile.units) if incoming.kind == "text" else None
+        extraction = parsing.extract(typed, profile.units) if typed else None
         if extraction and extraction.values:
             _merge(checkin, extraction.values)
             _store(conversation, checkin)
-            if has_emergency(checkin) or _missing(checkin, data) != slot:
+            if has_emergency(checkin) or _missing(checkin, data, profile) != slot:
                 return _advance(ctx, conversation, checkin, "Noted.")
         _store(conversation, checkin)
         return Outcome([ask(conversation, question, prefix=question.reask, bump=False)], conversation)
-    if incoming.kind == "text" and slot not in ("urgent_signs", "other_signs"):
-        _merge(checkin, parsing.extract(incoming.text, ctx.profile.units).values)
+    if typed:
+        values = parsing.extract(typed, profile.units).values
+        if screen.is_safety_slot(slot):
+            values = {"signs": values.get("signs", [])}  # "no" to a screen question is not a run report
+        _merge(checkin, values)
     _store(conversation, checkin)
-    return _advance(ctx, conversation, checkin, "")
+    changed = profile if profile is not ctx.profile else None
+    return _advance(ctx, conversation, checkin, "", changed)
 
 
-def _advance(ctx: Context, conversation: Conversation, checkin: Checkin, prefix: str) -> Outcome:
+def _advance(ctx: Context, conversation: Conversation, checkin: Checkin, prefix: str, profile: Profile | None = None) -> Outcome:
+    current = profile or ctx.profile
     if has_emergency(checkin):
-        return _finish(ctx, conversation, checkin)
-    slot = _missing(checkin, conversation.data)
+        return _finish(ctx, conversation, checkin, profile)
+    screening = conversation.data.setdefault("screen", screen.initial_state(""))
+    if checkin.has_pain and checkin.pain_trend is not None and "full" not in screening:
+        history = ctx.store.recent_runs(ctx.address, limit=5)
+        screening["full"] = screen.full_screen_needed(checkin, history, ctx.now)
+    slot = _missing(checkin, conversation.data, current)
+    _store(conversation, checkin)
     if slot is None:
-        return _finish(ctx, conversation, checkin)
+        return _finish(ctx, conversation, checkin, profile)
+    question = _question(slot, current)
+    assert question is not None, slot
     conversation.state = f"{PREFIX}:{slot}"
-    return Outcome([ask(conversation, QUESTIONS[slot], prefix=prefix)], conversation)
+    return Outcome([ask(conversation, question, prefix=prefix)], conversation, profile=profile)
 
 
-def _finish(ctx: Context, conversation: Conversation, checkin: Checkin) -> Outcome:
+def _finish(ctx: Context, conversation: Conversation, checkin: Checkin, profile: Profile | None = None) -> Outcome:
     """Triages, logs the run and answers with the emergency message or tailored advice."""
+    current = profile or ctx.profile
+    checkin.age_band, checkin.risks = current.age_band, list(current.risks)
     result = triage(checkin)
+    care = services_for(current)
     if result.tier is Tier.EMERGENCY:
-        replies = [advice.emergency_reply()]
+        replies = [advice.emergency_reply(care)]
     else:
         history = ctx.store.recent_runs(ctx.address, limit=10)
-        replies = [Reply(text=summary(checkin, ctx), kind="message")]
-        replies += advice.build_advice(checkin, ctx.profile, result, history)
-        replies += progress.after_checkin(ctx, checkin, result, replies)  # training-load and pain-trend notes
+        opening = summary(checkin, ctx)
+        replies = advice.build_advice(checkin, current, result, history, care=care, opening=opening)
+        notes = progress.after_checkin(ctx, checkin, result, replies)  # training-load and pain-trend notes
+        replies = advice.compact(replies, notes, care)
     logger.info("check-in complete")  # the tier and rules are health data: DEBUG only
     logger.debug("check-in triage: tier=%s rules=%s", result.tier.value, ",".join(result.rules))
-    return Outcome(replies, idle(conversation), effects=[NewRun(checkin=checkin, result=result, logged_at=ctx.now)])
+    return Outcome(
+        replies, idle(conversation), profile=profile, effects=[NewRun(checkin=checkin, result=result, logged_at=ctx.now)]
+    )
+
+
+def escalate(ctx: Context, found: list[str]) -> Outcome:
+    """Ends the check-in at once with the emergency answer for signs written mid-flow."""
+    conversation = fresh(ctx.conversation)
+    checkin, _ = _load(conversation)
+    checkin.signs = sorted(set(checkin.signs) | set(found))
+    return _finish(ctx, conversation, checkin)
 
 
 def _heard(checkin: Checkin, ctx: Context) -> str:

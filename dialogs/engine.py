@@ -15,6 +15,8 @@ from datetime import datetime, timezone
 from typing import Callable
 
 from dialogs import advice, checkin, clubs, commands, imports, onboarding, parsing, plan, progress
+from dialogs.safety import confirm, signs
+from dialogs.safety.care import services_for
 from dialogs.flow import Context, Outcome, fresh, idle, parse_answer_payload
 from dialogs.messages import MAX_TEXT_CHARS, Button, Incoming, Reply, Visibility, rows
 from dialogs.models import Profile
@@ -112,6 +114,9 @@ class Engine:
         if incoming.kind == "button" and incoming.payload and incoming.payload.startswith("/"):
             command, _, args = incoming.payload[1:].partition(" ")
             incoming = Incoming(address=incoming.address, command=command, args=args, kind="command")
+        screened = self.screen(ctx, incoming)
+        if screened is not None:
+            return screened
         if incoming.address.is_group:
             return self.group(ctx, incoming)
         if incoming.kind == "attachment":
@@ -128,6 +133,37 @@ class Engine:
         if not incoming.text.strip():
             return Outcome([Reply(text="That message was empty. Tell me about your run, or send /help.")], unchanged)
         return self.text(ctx, incoming)
+
+    def screen(self, ctx: Context, incoming: Incoming) -> Outcome | None:
+        """Screens every typed message for warning signs before anything else sees it.
+
+        An emergency sign stops whatever was going on with the emergency answer (in a
+        group: a line on getting help and a private link, never the symptom); an unclear
+        one gets a direct question. A check-in screens its own answers, so there it
+        only steps in for an emergency.
+        """
+        text = incoming.text if incoming.kind == "text" else incoming.args if incoming.kind == "command" else ""
+        if not text.strip() or (incoming.kind == "command" and incoming.command == "checkin"):
+            return None
+        findings = signs.find(text)
+        if not findings.emergency and (not findings.ask or incoming.address.is_group):
+            return None
+        care = services_for(ctx.profile)
+        if incoming.address.is_group:
+            logger.info("group message with warning-sign words: private help offered")
+            return Outcome([go_private(advice.group_help(care))], fresh(ctx.conversation))
+        state = ctx.conversation.state
+        in_checkin = state.startswith(f"{checkin.PREFIX}:")
+        if findings.emergency:
+            if in_checkin:
+                return checkin.escalate(ctx, list(findings.signs))
+            logger.info("emergency words outside a check-in: emergency answer given")
+            return Outcome([advice.emergency_reply(care)], idle(ctx.conversation))
+        if in_checkin or state.startswith(f"{confirm.PREFIX}:"):
+            return None
+        if state == IDLE and ctx.profile.onboarded and incoming.kind == "text":
+            return None  # a run report: the check-in asks its direct question first
+        return confirm.ask_about(ctx, findings.ask[0])
 
     def location(self, ctx: Context, incoming: Incoming) -> Outcome:
         """Sets the time zone from a shared location while that question is open.
@@ -181,7 +217,7 @@ class Engine:
         if ctx.conversation.state != IDLE:
             return self.step(ctx, incoming)
         if not ctx.profile.onboarded and not ctx.known:
-            return onboarding.welcome(ctx)
+            return onboarding.welcome(ctx, incoming.text)
         extraction = parsing.extract(incoming.text, ctx.profile.units)
         if extraction.values or extraction.problems:
             return checkin.start(ctx, incoming.text)
@@ -257,10 +293,7 @@ def _cancel(ctx: Context, incoming: Incoming) -> Outcome:
     if state.startswith(checkin.PREFIX):
         text = "Stopped; this check-in wasn't logged. Your settings and earlier runs are untouched."
         if ctx.conversation.data.get("checkin", {}).get("has_pain"):
-            text += (
-                " If you notice numbness around your groin or inner thighs, trouble peeing, "
-                "or weakness in your legs, get urgent medical help."
-            )
+            text += " " + advice.safety_net(services_for(ctx.profile))
     return Outcome([Reply(text=text)], idle(ctx.conversation))
 
 
@@ -295,6 +328,7 @@ STEPS: dict[str, Handler] = {
     onboarding.PREFIX: onboarding.step,
     commands.FORGET: commands.forget_step,
     plan.PREFIX: plan.step,
+    confirm.PREFIX: confirm.step,
 }
 
 # Buttons that are not answers to the current question, by payload prefix

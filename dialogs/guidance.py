@@ -53,6 +53,9 @@ class Safety:
     disclaimer: str
     urgent_help: str
     sources: tuple[str, ...]
+    net: str = ""  # the last line of every non-emergency answer: which signs mean call now
+    until_seen: str = ""  # self-care under a see-a-doctor tier: no causes, no medicine names
+    group_help: str = ""  # a group message with emergency words: no symptom repeated
 
 
 @dataclass(frozen=True)
@@ -154,6 +157,9 @@ def parse(data: dict[str, Any]) -> Guidance:
         disclaimer=str(_text(raw_safety, "disclaimer", "safety")),
         urgent_help=str(_text(raw_safety, "urgent_help", "safety")),
         sources=_strings(raw_safety, "sources", "safety"),
+        net=str(_text(raw_safety, "net", "safety")),
+        until_seen=str(_text(raw_safety, "until_seen", "safety")),
+        group_help=str(_text(raw_safety, "group_help", "safety")),
     )
 
     variants: list[WarmupVariant] = []

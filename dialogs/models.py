@@ -39,6 +39,7 @@ class PainWhere(str, Enum):
     LEG_ABOVE_KNEE = "leg_above_knee"
     LEG_BELOW_KNEE = "leg_below_knee"
     BOTH_LEGS = "both_legs"
+    LEG_MUSCLES = "leg_muscles"  # sore or tight leg muscles after the run, not pain travelling from the back
 
 
 LEG_PLACES = {PainWhere.BUTTOCK, PainWhere.LEG_ABOVE_KNEE, PainWhere.LEG_BELOW_KNEE, PainWhere.BOTH_LEGS}
@@ -60,18 +61,41 @@ class Trend(str, Enum):
 
 
 class Sign(str, Enum):
-    """Warning signs that need a clinician (GUIDANCE.md, "Beyond the articles: safety")."""
+    """Warning signs that need a clinician (GUIDANCE.md, "Beyond the articles: safety").
 
-    SADDLE_NUMBNESS = "saddle_numbness"  # genitals, buttocks, inner thighs
-    BLADDER_BOWEL = "bladder_bowel"  # new trouble peeing, loss of bladder or bowel control
-    BOTH_LEGS = "both_legs"  # weakness or numbness in both legs
-    LEG_WEAKNESS_WORSENING = "leg_weakness_worsening"  # leg weakness getting worse quickly
-    URGENT_UNSPECIFIED = "urgent_unspecified"  # "yes, one of these" to the urgent-signs question
-    LEG_WEAKNESS = "leg_weakness"  # new weakness in one leg, not worsening fast
-    FALL_INJURY = "fall_injury"  # pain after a fall or accident
-    FEVER_UNWELL = "fever_unwell"  # fever or feeling unwell with back pain
-    NIGHT_PAIN = "night_pain"  # wakes you at night or worse lying down
-    WEIGHT_LOSS_CANCER = "weight_loss_cancer"  # unexplained weight loss or a history of cancer
+    The comment after each says which tier its triage rule gives; some signs
+    (risk factors such as osteoporosis) only count together with others.
+    """
+
+    # emergency now
+    SADDLE_NUMBNESS = "saddle_numbness"  # numb, tingling or changed feeling between the legs, genitals, bottom
+    BLADDER_BOWEL = "bladder_bowel"  # new trouble peeing or not feeling it, loss of bladder or bowel control
+    BOTH_LEGS = "both_legs"  # weakness, numbness or tingling in both legs, legs giving way, unsteady walking
+    LEG_WEAKNESS_WORSENING = "leg_weakness_worsening"  # a leg getting weaker fast
+    URGENT_UNSPECIFIED = "urgent_unspecified"  # yes / not sure to the nerve-and-bladder screen question
+    HEART = "heart"  # chest pain or pressure, pain to arm/jaw/neck, breathless out of proportion, fainting
+    AORTA = "aorta"  # sudden severe tearing pain in the belly or back
+    MAJOR_TRAUMA = "major_trauma"  # hit by a vehicle or bike, fall from height, hard fall with severe central pain
+    HARD_FALL_CENTRAL = "hard_fall_central"  # a hard fall with pain in the middle of the spine (emergency if severe)
+    # see a doctor today
+    LEG_WEAKNESS = "leg_weakness"  # new weakness in one leg or foot
+    FEVER_UNWELL = "fever_unwell"  # fever, chills or feeling unwell
+    INFECTION_RISK = "infection_risk"  # recent infection, injected drug use
+    SEVERE_LYING_EASES = "severe_lying_eases"  # severe central pain that is much easier lying down
+    PAIN_DISABLING = "pain_disabling"  # pain that stops you moving (9-10/10)
+    CANCER_HISTORY = "cancer_history"  # cancer in the past (risk factor: new pain -> today)
+    IMMUNE_WEAK = "immune_weak"  # weakened immune system (risk factor)
+    STEROIDS = "steroids"  # long-term steroid tablets (risk factor)
+    OSTEOPOROSIS = "osteoporosis"  # thin bones (risk factor: only with a fall, lift or twist)
+    FALL_INJURY = "fall_injury"  # a fall, slip, lift or twist before the pain (counts with risk factors)
+    SCREEN_TODAY = "screen_today"  # yes / not sure to the see-a-doctor-today screen question
+    # see a doctor soon
+    WEIGHT_LOSS = "weight_loss"  # weight loss without trying
+    NIGHT_PAIN = "night_pain"  # wakes you at night, or no lying position eases it
+    SEVERAL_PLACES = "several_places"  # pain in several places
+    INFLAMMATORY = "inflammatory"  # long morning stiffness easing with exercise, second-half-night waking
+    SCREEN_SOON = "screen_soon"  # yes / not sure to the see-a-doctor-soon screen question
+    WEIGHT_LOSS_CANCER = "weight_loss_cancer"  # stored by earlier versions: weight loss or a cancer history
 
 
 EMERGENCY_SIGNS = (
@@ -80,8 +104,49 @@ EMERGENCY_SIGNS = (
     Sign.BOTH_LEGS,
     Sign.LEG_WEAKNESS_WORSENING,
     Sign.URGENT_UNSPECIFIED,
+    Sign.HEART,
+    Sign.AORTA,
+    Sign.MAJOR_TRAUMA,
 )
-DOCTOR_SIGNS = (Sign.FALL_INJURY, Sign.FEVER_UNWELL, Sign.NIGHT_PAIN, Sign.WEIGHT_LOSS_CANCER, Sign.LEG_WEAKNESS)
+RISK_SIGNS = (Sign.CANCER_HISTORY, Sign.IMMUNE_WEAK, Sign.STEROIDS, Sign.OSTEOPOROSIS)
+DOCTOR_SIGNS = (
+    Sign.LEG_WEAKNESS,
+    Sign.FEVER_UNWELL,
+    Sign.INFECTION_RISK,
+    Sign.SEVERE_LYING_EASES,
+    Sign.PAIN_DISABLING,
+    Sign.SCREEN_TODAY,
+    Sign.WEIGHT_LOSS,
+    Sign.NIGHT_PAIN,
+    Sign.SEVERAL_PLACES,
+    Sign.INFLAMMATORY,
+    Sign.SCREEN_SOON,
+    Sign.WEIGHT_LOSS_CANCER,
+)
+
+
+class Risk(str, Enum):
+    """Health facts asked once (onboarding or the first pain report), changeable in /settings."""
+
+    CANCER = "cancer"  # cancer in the past
+    OSTEOPOROSIS = "osteoporosis"
+    STEROIDS = "steroids"  # long-term steroid tablets
+    IMMUNE = "immune"  # a weakened immune system
+
+
+RISK_AS_SIGN = {
+    Risk.CANCER.value: Sign.CANCER_HISTORY.value,
+    Risk.OSTEOPOROSIS.value: Sign.OSTEOPOROSIS.value,
+    Risk.STEROIDS.value: Sign.STEROIDS.value,
+    Risk.IMMUNE.value: Sign.IMMUNE_WEAK.value,
+}
+
+
+class AgeBand(str, Enum):
+    UNDER_20 = "under_20"
+    FROM_20 = "20_49"
+    FROM_50 = "50_64"
+    FROM_65 = "65_plus"
 
 
 class Tier(str, Enum):
@@ -110,6 +175,10 @@ class Profile:
     back_history: str | None = None  # "never" | "past" | "now"
     onboarded: bool = False
     digest: bool = True  # the weekly digest on Sunday evening; off in /settings
+    age_band: str | None = None  # an AgeBand value; None: not said
+    risks: list[str] = field(default_factory=list)  # Risk values the runner said apply
+    risks_asked: bool = False  # the health questions were shown once (answered or skipped)
+    country: str | None = None  # ISO 3166 code chosen in /settings; None: taken from the time zone
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -145,6 +214,8 @@ class Checkin:
     signs_checked: bool = False  # the explicit warning-sign question was answered
     started_at: str | None = None  # ISO UTC start time read from an imported GPX/FIT file
     source: str | None = None  # "gpx" | "fit" for imported runs, None when told in chat
+    age_band: str | None = None  # copied from the profile for triage
+    risks: list[str] = field(default_factory=list)  # Risk values from the profile, for triage
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -11,11 +11,14 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from dialogs import advice, parsing, timezones
+from dataclasses import replace
+
+from dialogs import advice, checkin, parsing, timezones
 from dialogs.checkin import SURFACE_OPTIONS
 from dialogs.flow import Context, NotUnderstood, Outcome, Question, ask, fresh, idle, read_answer
 from dialogs.messages import Button, Incoming, Reply, rows
-from dialogs.models import Profile
+from dialogs.models import Checkin, Profile
+from dialogs.safety import care, screen
 
 logger = logging.getLogger(__name__)
 
@@ -111,8 +114,9 @@ QUESTIONS: dict[str, Question] = {
         ),
     )
 }
+HEALTH = ("age_band", "risks")  # asked through the safety screen's questions (dialogs/safety/screen.py)
 SETTINGS_ONLY = ("digest",)  # not asked at onboarding: on by default
-ORDER = [slot for slot in QUESTIONS if slot not in SETTINGS_ONLY]
+ORDER = [*[slot for slot in QUESTIONS if slot not in SETTINGS_ONLY], *HEALTH]
 LABELS = {
     "name": "Name",
     "timezone": "Time zone",
@@ -121,18 +125,56 @@ LABELS = {
     "usual_surface": "Usual surface",
     "back_history": "Back history",
     "digest": "Weekly digest",
+    "age_band": "Age and health facts",
+    "risks": "Health facts",
+    "country": "Country for care numbers",
 }
+RISK_WORDS = {"cancer": "cancer in the past", "osteoporosis": "osteoporosis", "steroids": "long-term steroid tablets", "immune": "a weakened immune system"}
+AGE_WORDS = {"under_20": "under 20", "20_49": "20–49", "50_64": "50–64", "65_plus": "65 or over"}
 
 
-def welcome(ctx: Context) -> Outcome:
-    """Greets a new runner, says what the coach is and is not, and asks the first question."""
+def _question(slot: str, profile: Profile) -> Question | None:
+    if slot == "age_band":
+        return screen.question("age", profile)
+    if slot == "risks":
+        return screen.question("risks", profile)
+    if slot == "country":
+        return Question(
+            slot="country",
+            prompt=(
+                "Which country's emergency and doctor numbers should I give you? Send a two-letter code "
+                f"({', '.join(care.countries())}), or auto to follow your time zone."
+            ),
+            parse=lambda text, ctx: _parse_country(text),
+            reask="Send a two-letter country code such as GB, US or DE, or auto.",
+        )
+    return QUESTIONS.get(slot)
+
+
+def _parse_country(text: str) -> str | None:
+    code = text.strip().upper()
+    if code in ("AUTO", "TIME ZONE", "TIMEZONE"):
+        return "auto"
+    return code if code in care.countries() else None
+
+
+MENU = (*QUESTIONS, "age_band", "country")  # /settings: "Age band" goes on to the health facts
+
+
+def welcome(ctx: Context, first_message: str = "") -> Outcome:
+    """Greets a new runner, says what the coach is and is not, and asks the first question.
+
+    A first message that reports pain is kept and checked in once onboarding is done.
+    """
     conversation = fresh(ctx.conversation)
     conversation.state = f"{PREFIX}:{ORDER[0]}"
     conversation.data = {}
+    if first_message and (parsing.parse_has_pain(first_message) or parsing.parse_signs(first_message)):
+        conversation.data["first_report"] = first_message
     intro = (
         "Hi, I'm Backstride, a running coach for runners who want a happy back. "
         "After a run, tell me how it went and whether anything hurt, and I'll suggest "
-        "stretches, surfaces, rest or strength work to suit.\n\n" + advice.disclaimer()
+        "stretches, surfaces, rest or strength work to suit.\n\n" + advice.disclaimer(care.services_for(ctx.profile))
     )
     return Outcome(
         [Reply(text=intro), ask(conversation, QUESTIONS[ORDER[0]], prefix="A few quick questions first.")],
@@ -152,7 +194,7 @@ def step(ctx: Context, incoming: Incoming) -> Outcome:
     """Saves the answer to the current onboarding or settings question and moves on."""
     conversation = fresh(ctx.conversation)
     flow, _, slot = conversation.state.partition(":")
-    question = QUESTIONS.get(slot)
+    question = _question(slot, ctx.profile)
     if question is None:
         return Outcome([Reply(text="Let's start that again.")], idle(conversation))
     try:
@@ -161,18 +203,41 @@ def step(ctx: Context, incoming: Incoming) -> Outcome:
         note = str(problem) if isinstance(problem, parsing.InputError) else question.reask
         return Outcome([ask(conversation, question, prefix=note, bump=False)], conversation)
     profile = Profile.from_dict(ctx.profile.to_dict())
-    setattr(profile, slot, value)
+    if slot == "age_band":
+        profile.age_band = None if value == "skip" else value
+    elif slot == "risks":
+        profile = screen.apply("risks", value, Checkin(), profile, {}).profile or profile
+        if not profile.risks_asked:  # one fact at a time until "That's all"
+            return Outcome([ask(conversation, screen.question("risks", profile))], conversation, profile=profile)
+    elif slot == "country":
+        profile.country = None if value == "auto" else value
+    else:
+        setattr(profile, slot, value)
     note = _confirmation(slot, profile, ctx)
+    if flow == SETTINGS and slot == "age_band":  # health facts are changed together
+        profile.risks, profile.risks_asked = [], False
+        conversation.state = f"{SETTINGS}:risks"
+        return Outcome([ask(conversation, screen.question("risks", profile))], conversation, profile=profile)
     if flow == SETTINGS or slot not in ORDER:  # a settings-only question is never part of onboarding
-        done = f"Saved: {LABELS[slot].lower()} is now {_shown(slot, value)}. " + note
+        done = f"Saved: {LABELS[slot].lower()} is now {_shown(slot, getattr(profile, slot))}. " + note
         return Outcome([Reply(text=done.strip())], idle(conversation), profile=profile)
     position = ORDER.index(slot)
     if position + 1 < len(ORDER):
         nxt = ORDER[position + 1]
         conversation.state = f"{PREFIX}:{nxt}"
-        return Outcome([ask(conversation, QUESTIONS[nxt], prefix=note)], conversation, profile=profile)
+        nxt_question = _question(nxt, profile)
+        assert nxt_question is not None
+        return Outcome([ask(conversation, nxt_question, prefix=note)], conversation, profile=profile)
     profile.onboarded = True
+    profile.risks_asked = True
     name = profile.name or "runner"
+    first_report = conversation.data.get("first_report")
+    if first_report:
+        done = f"All set, {name}. Now, about what you told me at the start:"
+        outcome = checkin.start(replace(ctx, profile=profile, conversation=idle(conversation)), first_report)
+        outcome.replies.insert(0, Reply(text=done))
+        outcome.profile = outcome.profile or profile
+        return outcome
     done = (
         f"All set, {name}. After your next run, just tell me about it, for example "
         "\"ran 8 km in 45 min on the road, lower back a bit stiff\", or send /checkin. "
@@ -185,6 +250,12 @@ def _shown(slot: str, value: Any) -> str:
     """A setting's value in words."""
     if slot == "digest":
         return "on" if value else "off"
+    if slot == "age_band":
+        return AGE_WORDS.get(value, "not said") if value else "not said"
+    if slot == "risks":
+        return ", ".join(RISK_WORDS.get(r, r) for r in value) if value else "none said"
+    if slot == "country":
+        return value or "from your time zone"
     return str(value)
 
 
@@ -202,9 +273,12 @@ def settings_menu(ctx: Context) -> Outcome:
         "usual_surface": p.usual_surface or "not set",
         "back_history": p.back_history or "not set",
         "digest": _shown("digest", p.digest),
+        "age_band": _shown("age_band", p.age_band),
+        "risks": _shown("risks", p.risks),
+        "country": _shown("country", p.country),
     }
     lines = "\n".join(f"• {LABELS[k]}: {v}" for k, v in current.items())
-    buttons = [Button(LABELS[k], f"a{conversation.question}:{k}") for k in QUESTIONS]
+    buttons = [Button(LABELS[k], f"a{conversation.question}:{k}") for k in MENU]
     text = f"Your settings:\n{lines}\n\nWhich would you like to change? (/cancel to leave them)"
     return Outcome([Reply(text=text, buttons=rows(buttons, 3), kind="question")], conversation)
 
@@ -218,7 +292,8 @@ def settings_step(ctx: Context, incoming: Incoming) -> Outcome:
     else:
         typed = incoming.text.strip().lower()
         choice = next((k for k, label in LABELS.items() if typed in (k, label.lower())), None)
-    if choice not in QUESTIONS:
+    question = _question(choice, ctx.profile) if choice in MENU else None
+    if question is None:
         return Outcome([Reply(text="Pick a setting from the buttons, or /cancel.")], conversation)
     conversation.state = f"{SETTINGS}:{choice}"
-    return Outcome([ask(conversation, QUESTIONS[choice])], conversation)
+    return Outcome([ask(conversation, question)], conversation)

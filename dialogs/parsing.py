@@ -21,6 +21,7 @@ from typing import Any
 
 from rapidfuzz import fuzz, process
 
+from dialogs.safety import signs
 from dialogs.models import Effort, PainKind, PainWhere, Sign, Surface, Trend
 
 logger = logging.getLogger(__name__)
@@ -137,8 +138,8 @@ GENERIC_BACK = (
     r"\bbackache\b"
     r"|(?<!came )(?<!come )(?<!got )(?<!get )(?<!went )(?<!go )(?<!way )(?<!bounce )(?<!bounced )"
     r"\bback\s+(?:(?:is|was|felt|feels|got|went|getting|a bit|a little|slightly|quite|really|very|so)\s+)*"
-    r"(?:pain|ache|aches|aching|achy|hurts?|hurting|spasms?|sore|stiff|stiffness|tight|twinge|niggle"
-    r"|problems?|issues?|seized|locked)\b"
+    r"(?:pain|ache|aches|aching|achy|achey|hurts?|hurting|spasms?|sore|stiff|stiffness|tight|twinge|niggle"
+    r"|problems?|issues?|seized|locked|worse|bad|playing up|killing me|killing|acting up|bothering me|flaring|flared)\b"
     r"|\b(?:my|the|sore|stiff|bad) back\b(?!\s+(?:of|to|home|and forth|up|then|on|in|from|at|into))"
 )
 
@@ -152,7 +153,7 @@ PAIN_KINDS: dict[str, tuple[str, ...]] = {
         r"tense",
     ),
     PainKind.SPASM.value: (
-        r"spasms?", r"spasming", r"cramps?", r"cramping", r"cramped", r"seized(?: up)?",
+        r"spasms?", r"spasming", r"spasmed", r"spazzing", r"jumping", r"twitch\w*", r"cramps?", r"cramping", r"cramped", r"seized(?: up)?",
         r"seizing(?: up)?", r"locked(?: up)?", r"went into spasm",
     ),
     PainKind.SHARP.value: (
@@ -197,11 +198,13 @@ TREND_WORDS: dict[str, tuple[str, ...]] = {
         r"same", r"the same", r"about the same", r"no change", r"unchanged", r"similar",
         r"no different", r"not changed", r"hasn't changed", r"not changing", r"stable",
         r"no better", r"no worse", r"not (?:getting )?(?:any )?(?:better|worse)",
-        r"not improving", r"isn't improving", r"not worsening",
+        r"not improving", r"isn't improving", r"not worsening", r"not easing", r"isn't easing",
+        r"not settling", r"isn't settling", r"not getting better", r"no better no worse", r"not better not worse",
     ),
     Trend.WORSE.value: (
         r"worse", r"getting worse", r"worsening", r"worse-and-worse", r"more painful",
-        r"deteriorating", r"flaring(?: up)?", r"spreading",
+        r"deteriorating", r"flaring(?: up)?", r"flares?(?: up)?", r"flared(?: up)?", r"spreading",
+        r"progressively worse", r"grows", r"growing", r"worse n worse", r"worse & worse", r"worse not better",
     ),
 }
 
@@ -814,11 +817,14 @@ def parse_effort(text: str) -> tuple[str, int | None] | None:
 
 def _find_pain_score(text: str, answer: bool) -> int | None:
     candidates: list[tuple[int, float]] = []
-    for position, value, clause, previous in _score_hits(text):
+    hits = _score_hits(text)
+    for position, value, clause, previous in hits:
         if _EFFORT_CONTEXT.search(clause):
             continue
-        # "lower back is tight, maybe 3/10": the clause before names the pain
-        if answer or _PAIN_WORD.search(clause) or _ANY_PLACE.search(clause) or _pain_mentions(previous):
+        # "lower back is tight, maybe 3/10": the clause before names the pain;
+        # a lone "8/10 after the marathon" with no effort word is read as pain (the safer reading)
+        alone = len(hits) == 1 and not _EFFORT_CONTEXT.search(text)
+        if answer or alone or _PAIN_WORD.search(clause) or _ANY_PLACE.search(clause) or _pain_mentions(previous):
             candidates.append((position, value))
     spoken = (
         rf"\b(?:pain|hurts?|sore(?:ness)?|ache)(?:score|level|rating|is|was|of|at|about|around|a|"
@@ -861,12 +867,31 @@ def _is_no_pain_clause(clause: str) -> bool:
     return bool(_NO_PAIN.search(clause)) and not _pain_mentions(clause)
 
 
+_MUSCLES = re.compile(
+    r"\blegs\b(?=.*\b(?:achy|aching|heavy|tired|sore|stiff|dead|wrecked|trashed|knackered|jelly)\b)"
+    r"|\b(?:hamstrings?|hammys?|hammies|quads?|quadriceps|calf|calves|glutes?|thigh muscles?|leg muscles?"
+    r"|muscles|doms|adductors?|shins)\b"
+)
+_NERVE_LIKE = re.compile(
+    r"\b(?:shoot\w*|shot|radiat\w*|travel\w*|runs? down|down (?:my|the|one) (?:left |right )?leg|into (?:my|the) leg"
+    r"|spread\w*|sciatic\w*|nerve\w*|electric\w*|tingl\w*|numb\w*|pins-and-needles|from (?:my|the) (?:lower )?back)\b"
+)
+_LEG_PLACE_VALUES = (PainWhere.LEG_ABOVE_KNEE.value, PainWhere.LEG_BELOW_KNEE.value, PainWhere.BOTH_LEGS.value, PainWhere.BUTTOCK.value)
+
+
+def _muscle_soreness(clause: str, whole: str) -> bool:
+    """Sore or tight leg muscles after a run, with nothing travelling from the back."""
+    return bool(_MUSCLES.search(clause)) and not _NERVE_LIKE.search(whole)
+
+
 def _places_in(text: str) -> list[str]:
     found: list[str] = []
     for clause in _clauses(text):
         if _is_no_pain_clause(clause):
             continue
         keys = [key for start, _, key in _find(clause, _PLACES) if not _negated(clause, start)]
+        if _muscle_soreness(clause, text):
+            keys = [PainWhere.LEG_MUSCLES.value if k in _LEG_PLACE_VALUES else k for k in keys]
         if PainWhere.LOW_BACK_CENTRE.value in keys and _SIDE.search(clause):
             keys = [PainWhere.LOW_BACK_SIDE.value if k == PainWhere.LOW_BACK_CENTRE.value else k for k in keys]
         back_named = {PainWhere.LOW_BACK_CENTRE.value, PainWhere.LOW_BACK_SIDE.value, PainWhere.UPPER_BACK.value}
@@ -877,9 +902,14 @@ def _places_in(text: str) -> list[str]:
                 keys.append(PainWhere.LOW_BACK_SIDE.value if side else PainWhere.LOW_BACK_CENTRE.value)
         found.extend(keys)
     legs = set(found)
+    if PainWhere.LEG_MUSCLES.value in legs and not _NERVE_LIKE.search(text):
+        legs -= set(_LEG_PLACE_VALUES)
     if PainWhere.LOW_BACK_SIDE.value in legs:
         legs.discard(PainWhere.LOW_BACK_CENTRE.value)
-    if re.search(r"\bleft (?:leg|calf|thigh|foot)\b", text) and re.search(r"\bright (?:leg|calf|thigh|foot)\b", text):
+    sides = [
+        m for m in re.finditer(r"\b(?:left|right) (?:leg|calf|thigh|foot)\b(?!\s+(?:is |was |feels |felt )?(?:totally |completely |perfectly )?(?:fine|ok|okay|normal|good))", text)
+    ]
+    if len({m.group().split()[0] for m in sides}) == 2 and PainWhere.LEG_MUSCLES.value not in legs:
         legs.add(PainWhere.BOTH_LEGS.value)
     return [p.value for p in PainWhere if p.value in legs]
 
@@ -1002,12 +1032,18 @@ def _signs_in(text: str) -> list[str]:
     return [s.value for s in Sign if s.value in found]
 
 
+def _all_signs(text: str, clean: str) -> list[str]:
+    found = set(_signs_in(clean)) | set(signs.find(text).signs)
+    return [s.value for s in Sign if s.value in found]
+
+
 def parse_signs(text: str) -> list[str]:
     """Warning-sign values stated in the text; negated mentions ("no numbness") don't count.
 
-    Matched on the uncorrected text so that typo tolerance can never raise an alarm.
+    The patterns here and the lay vocabulary of dialogs/safety both count: either can
+    raise a sign, neither can lower one.
     """
-    return _signs_in(_normalise(text))
+    return _all_signs(text, _normalise(text))
 
 
 # --------------------------------------------------------------------------- whole message
@@ -1030,10 +1066,18 @@ def _every_run(text: str) -> bool | None:
     return None
 
 
-def _pain_clauses(text: str) -> str:
-    """The clauses that talk about pain or when something started, joined back up."""
-    keep = [c for c in _clauses(text) if _PAIN_WORD.search(c) or _ANY_PLACE.search(c) or _SINCE_CONTEXT.search(c)]
+def _pain_clauses(text: str, strict: bool = False) -> str:
+    """The clauses that talk about pain (or, unless strict, when something started), joined back up."""
+    keep = [
+        c for c in _clauses(text)
+        if _PAIN_WORD.search(c) or _ANY_PLACE.search(c) or _GENERIC_BACK.search(c) or (not strict and _SINCE_CONTEXT.search(c))
+    ]
     return " , ".join(keep)
+
+
+def _pain_since(text: str) -> int | None:
+    """When the pain started: from the clauses about pain first ("chemo 2 years ago, back aching since last week")."""
+    return _find_since(_pain_clauses(text, strict=True), answer=False) or _find_since(_pain_clauses(text), answer=False)
 
 
 def extract(text: str, units: str = "km") -> Extraction:
@@ -1066,8 +1110,9 @@ def extract(text: str, units: str = "km") -> Extraction:
 
     has_pain = _has_pain_in(fixed)
     score = attempt("pain_score", lambda: _find_pain_score(numeric, answer=False))
-    if has_pain is False and score:
-        has_pain = True
+    worse = _trend_in(fixed) == Trend.WORSE.value
+    if (has_pain is False and score) or (has_pain is not True and worse):
+        has_pain = True  # "it flares up as soon as I jog": getting worse means something hurts
     if has_pain is not False:
         where = attempt("pain_where", lambda: _places_in(fixed))
         kinds = attempt("pain_kind", lambda: _kinds_in(fixed))
@@ -1076,10 +1121,10 @@ def extract(text: str, units: str = "km") -> Extraction:
     if has_pain is not None:
         result.values["has_pain"] = has_pain
     if has_pain:
-        attempt("pain_since_days", lambda: _find_since(_pain_clauses(numeric), answer=False))
+        attempt("pain_since_days", lambda: _pain_since(numeric))
         attempt("pain_trend", lambda: _trend_in(fixed))
         attempt("eases_with_warmup", lambda: _eases_with_warmup(fixed))
         attempt("every_run", lambda: _every_run(fixed))
-    attempt("signs", lambda: _signs_in(clean))
+    attempt("signs", lambda: _all_signs(text, clean))
     logger.debug("extracted %s from a %d-character message", sorted(result.values), len(text))
     return result

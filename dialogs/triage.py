@@ -12,7 +12,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from dialogs.models import Checkin, PainKind, PainWhere, Sign, Tier, TriageResult, Trend
+from dialogs.models import AgeBand, Checkin, PainKind, PainWhere, Risk, Sign, Tier, TriageResult, Trend
 
 logger = logging.getLogger(__name__)
 
@@ -58,82 +58,152 @@ def _one_side_leg(c: Checkin) -> bool:
     return bool(ONE_SIDE_LEG & set(c.pain_where)) and not _where(c, PainWhere.BOTH_LEGS)
 
 
-def _both_legs_numb(c: Checkin) -> bool:
-    return _where(c, PainWhere.BOTH_LEGS) and _kind(c, PainKind.NUMBNESS)
+E, T, S, R, K = Tier.EMERGENCY, Tier.DOCTOR_TODAY, Tier.DOCTOR_SOON, Tier.REST, Tier.KEEP_EASY
+OLDER = frozenset({AgeBand.FROM_50.value, AgeBand.FROM_65.value})
+AGE_RISK = frozenset({AgeBand.UNDER_20.value, *OLDER})
+NEW_PAIN_DAYS = 90  # pain older than about 3 months is not "new"
+NOT_SETTLING_DAYS = 14  # "no better after about two weeks"
 
 
-def _both_legs_tingling(c: Checkin) -> bool:
+def _has(c: Checkin, *signs: Sign) -> bool:
+    return any(s.value in c.signs for s in signs)
+
+
+def _risk(c: Checkin, risk: Risk, sign: Sign) -> bool:
+    return risk.value in c.risks or sign.value in c.signs
+
+
+def _back_pain(c: Checkin) -> bool:
+    """Pain reported anywhere but only in sore leg muscles."""
+    return bool(c.has_pain) and set(c.pain_where) != {PainWhere.LEG_MUSCLES.value}
+
+
+def _new_pain(c: Checkin) -> bool:
+    return _back_pain(c) and (c.pain_since_days is None or c.pain_since_days < NEW_PAIN_DAYS)
+
+
+def _thin_bones(c: Checkin) -> bool:
+    return _risk(c, Risk.OSTEOPOROSIS, Sign.OSTEOPOROSIS) or _risk(c, Risk.STEROIDS, Sign.STEROIDS)
+
+
+def _settling(c: Checkin) -> bool:
+    """Clearly a strain settling quickly: improving, easing once warm, or mild and only a day or so old."""
+    if c.pain_trend == Trend.WORSE.value:
+        return False
+    return c.pain_trend == Trend.BETTER.value or (_score_at_most(c, 3) and (c.pain_since_days or 0) <= 2)
+
+
+def _not_settling(c: Checkin) -> bool:
+    """No better after about two weeks; pain of more than 3 months is long-standing, not "not settling"."""
     return (
-        _where(c, PainWhere.BOTH_LEGS) and _kind(c, PainKind.TINGLING) and not _kind(c, PainKind.NUMBNESS)
+        _days_at_least(c, NOT_SETTLING_DAYS)
+        and not _days_at_least(c, NEW_PAIN_DAYS)
+        and c.pain_trend != Trend.BETTER.value
     )
 
 
-E, T, S, R, K = Tier.EMERGENCY, Tier.DOCTOR_TODAY, Tier.DOCTOR_SOON, Tier.REST, Tier.KEEP_EASY
-
 RULES: tuple[Rule, ...] = (
-    Rule("E0", E, "yes to one of the urgent warning signs", (), _sign(Sign.URGENT_UNSPECIFIED)),
-    Rule("E1", E, "numbness around the groin, buttocks or inner thighs", (), _sign(Sign.SADDLE_NUMBNESS)),
+    Rule("E0", E, "yes or not sure to one of the urgent warning signs", (), _sign(Sign.URGENT_UNSPECIFIED)),
+    Rule("E1", E, "numbness or a changed feeling around the groin, bottom or inner thighs", (), _sign(Sign.SADDLE_NUMBNESS)),
     Rule("E2", E, "new trouble peeing, or losing control of bladder or bowels", (), _sign(Sign.BLADDER_BOWEL)),
     Rule(
         "E3",
         E,
-        "weakness or numbness in both legs",
+        "weakness, numbness or tingling in both legs",
         ("P6",),
-        lambda c: Sign.BOTH_LEGS.value in c.signs or _both_legs_numb(c),
+        lambda c: Sign.BOTH_LEGS.value in c.signs
+        or (_where(c, PainWhere.BOTH_LEGS) and _kind(c, PainKind.NUMBNESS, PainKind.TINGLING)),
     ),
     Rule("E4", E, "leg weakness that is getting worse quickly", ("P6",), _sign(Sign.LEG_WEAKNESS_WORSENING)),
-    Rule("T1", T, "the pain came after a fall or an accident", (), _sign(Sign.FALL_INJURY)),
-    Rule("T2", T, "back pain with a fever or feeling unwell", (), _sign(Sign.FEVER_UNWELL)),
-    Rule("T3", T, "new weakness in one leg", ("P6",), _sign(Sign.LEG_WEAKNESS)),
-    Rule("T4", T, "very strong pain (9 or 10 out of 10)", (), lambda c: _score_at_least(c, 9)),
-    Rule("T5", T, "tingling in both legs", ("P6",), _both_legs_tingling),
-    Rule("S1", S, "pain that wakes you at night or is worse lying down", ("P9",), _sign(Sign.NIGHT_PAIN)),
-    Rule("S2", S, "unexplained weight loss or a history of cancer", (), _sign(Sign.WEIGHT_LOSS_CANCER)),
-    # GUIDANCE's safety list says any pain lasting beyond a couple of days, so
-    # pain that is easing still counts (the brief excluded trend "better").
+    Rule("E5", E, "chest, arm or jaw pain, breathlessness or fainting, which can come from the heart", (), _sign(Sign.HEART)),
+    Rule("E6", E, "a sudden, severe tearing pain in the belly or back", (), _sign(Sign.AORTA)),
+    Rule("E7", E, "a crash, a fall from a height, or a hard fall onto the spine", (), _sign(Sign.MAJOR_TRAUMA)),
     Rule(
-        "S3",
-        S,
-        "pain that has lasted more than a couple of days, even if it is easing",
-        ("P8",),
-        lambda c: _days_at_least(c, 3),
+        "E9",
+        E,
+        "a hard fall with strong pain in the middle of the spine",
+        (),
+        lambda c: _has(c, Sign.HARD_FALL_CENTRAL) and (_score_at_least(c, 7) or _has(c, Sign.PAIN_DISABLING)),
     ),
+    Rule(
+        "E8",
+        E,
+        "a fall with thin bones at 65 or over",
+        (),
+        lambda c: _has(c, Sign.FALL_INJURY) and _thin_bones(c) and c.age_band == AgeBand.FROM_65.value,
+    ),
+    Rule("T1", T, "a fall, lift or twist with thin bones or long-term steroids", (), lambda c: _has(c, Sign.FALL_INJURY) and _thin_bones(c)),
+    Rule("T2", T, "back pain with a fever, chills or feeling unwell", (), _sign(Sign.FEVER_UNWELL)),
+    Rule("T3", T, "new weakness in one leg or foot", ("P6",), _sign(Sign.LEG_WEAKNESS)),
+    Rule(
+        "T4",
+        T,
+        "pain so strong (9 or 10 out of 10) it stops you moving",
+        (),
+        lambda c: _score_at_least(c, 9) or _has(c, Sign.PAIN_DISABLING),
+    ),
+    Rule("T5", T, "new back pain after cancer in the past", (), lambda c: _risk(c, Risk.CANCER, Sign.CANCER_HISTORY) and _new_pain(c)),
+    Rule(
+        "T6",
+        T,
+        "back pain with a weakened immune system or long-term steroid tablets",
+        (),
+        lambda c: (_risk(c, Risk.IMMUNE, Sign.IMMUNE_WEAK) or _risk(c, Risk.STEROIDS, Sign.STEROIDS)) and _back_pain(c),
+    ),
+    Rule("T7", T, "back pain after a recent infection", (), lambda c: _has(c, Sign.INFECTION_RISK) and _back_pain(c)),
+    Rule("T8", T, "severe pain that is much easier lying down", (), _sign(Sign.SEVERE_LYING_EASES)),
+    Rule("T9", T, "yes or not sure to one of the see-a-doctor-today signs", (), _sign(Sign.SCREEN_TODAY)),
+    Rule("S1", S, "pain at night that wakes you or that no position eases", ("P9",), _sign(Sign.NIGHT_PAIN)),
+    Rule("S2", S, "weight loss you can't explain", (), lambda c: _has(c, Sign.WEIGHT_LOSS, Sign.WEIGHT_LOSS_CANCER)),
+    Rule("S3", S, "pain that is no better after about two weeks", ("P8",), lambda c: _back_pain(c) and _not_settling(c)),
     Rule(
         "S4",
         S,
-        "pain that has been getting worse over the days",
+        "pain that has been getting worse day by day",
         ("P8",),
-        lambda c: c.pain_trend == Trend.WORSE.value and _days_at_least(c, 1),
+        lambda c: c.pain_trend == Trend.WORSE.value and _days_at_least(c, 2),
     ),
     Rule(
         "S5",
         S,
-        "tingling or numbness below the knee",
+        "pain below the knee that is not settling after a couple of weeks",
         ("P6",),
-        lambda c: _where(c, PainWhere.LEG_BELOW_KNEE) and _kind(c, PainKind.TINGLING, PainKind.NUMBNESS),
+        lambda c: _where(c, PainWhere.LEG_BELOW_KNEE) and _not_settling(c),
     ),
     Rule(
         "S6",
         S,
-        "steady pain after every run, worth a check by a spine specialist",
+        "steady pain after every run for weeks, worth a check by a spine specialist",
         ("P7",),
-        lambda c: c.every_run is True,
+        lambda c: c.every_run is True and _days_at_least(c, NOT_SETTLING_DAYS),
     ),
     Rule(
-        "S7",
-        S,
-        "numbness in the buttock or one leg",
+        "R7",
+        R,
+        "numbness in the buttock or one leg; see a clinician if it stays",
         ("P6",),
         lambda c: _kind(c, PainKind.NUMBNESS) and _one_side_leg(c),
     ),
     Rule(
         "S8",
         S,
-        "pain in both legs",
+        "sharp or shooting pain in both legs",
         ("P6",),
-        lambda c: _where(c, PainWhere.BOTH_LEGS) and not _kind(c, PainKind.TINGLING, PainKind.NUMBNESS),
+        lambda c: _where(c, PainWhere.BOTH_LEGS)
+        and _kind(c, PainKind.SHARP)
+        and not _kind(c, PainKind.TINGLING, PainKind.NUMBNESS),
     ),
-    Rule("R1", R, "muscle spasm in the back", ("P1", "P2"), lambda c: _kind(c, PainKind.SPASM)),
+    Rule(
+        "S9",
+        S,
+        "new back pain at your age that is not clearly settling",
+        (),
+        lambda c: c.age_band in AGE_RISK and _new_pain(c) and not _settling(c),
+    ),
+    Rule("S10", S, "pain in several places", (), _sign(Sign.SEVERAL_PLACES)),
+    Rule("S11", S, "a long-standing pattern of morning stiffness or night waking", (), _sign(Sign.INFLAMMATORY)),
+    Rule("S12", S, "yes or not sure to one of the see-a-doctor-soon signs", (), _sign(Sign.SCREEN_SOON)),
+    Rule("R1", R, "muscle spasm in the back", ("P1", "P2"), lambda c: _kind(c, PainKind.SPASM) and _back_pain(c)),
     Rule(
         "R2",
         R,
@@ -145,10 +215,10 @@ RULES: tuple[Rule, ...] = (
     Rule(
         "R4",
         R,
-        "tingling in the buttock or upper leg on one side; see a clinician if it stays",
+        "tingling in the buttock or one leg; see a clinician if it stays",
         ("P6",),
         lambda c: _kind(c, PainKind.TINGLING)
-        and _where(c, PainWhere.BUTTOCK, PainWhere.LEG_ABOVE_KNEE)
+        and _where(c, PainWhere.BUTTOCK, PainWhere.LEG_ABOVE_KNEE, PainWhere.LEG_BELOW_KNEE)
         and not _where(c, PainWhere.BOTH_LEGS)
         and not WEAKNESS_SIGNS & set(c.signs),
     ),
@@ -183,6 +253,13 @@ RULES: tuple[Rule, ...] = (
         "mild pain (3 out of 10 or less) with no warning signs",
         ("P4",),
         lambda c: c.has_pain is True and _score_at_most(c, 3) and not _earlier_rule_applies(c, "K3"),
+    ),
+    Rule(
+        "K4",
+        K,
+        "sore leg muscles after the run, with nothing spreading from the back",
+        ("A1",),
+        lambda c: bool(c.pain_where) and set(c.pain_where) == {PainWhere.LEG_MUSCLES.value},
     ),
 )
 

@@ -28,7 +28,10 @@ from storage.tables import (
 
 logger = logging.getLogger(__name__)
 
-PROFILE_FIELDS = ("name", "timezone", "units", "frequency", "usual_surface", "back_history", "onboarded", "digest")
+PROFILE_FIELDS = (
+    "name", "timezone", "units", "frequency", "usual_surface", "back_history", "onboarded", "digest",
+    "age_band", "risks", "risks_asked", "country",
+)
 
 
 def _utc(moment: datetime | str | None) -> datetime | None:
@@ -86,6 +89,7 @@ class SqlStore(reminders.ReminderStore):
             else Conversation()
         )
         profile = Profile(**{name: row[name] for name in PROFILE_FIELDS})
+        profile.risks = list(profile.risks or [])
         return Snapshot(profile=profile, conversation=conversation, active=row["active"])
 
     def save(self, address: Address, change: Change) -> None:

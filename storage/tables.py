@@ -44,6 +44,10 @@ class Runner(SQLModel, table=True):
     back_history: str | None = None
     onboarded: bool = False
     digest: bool = Field(default=True, sa_column_kwargs={"server_default": true()})  # wants the weekly digest (/settings)
+    age_band: str | None = None  # health facts for the warning-sign triage (dialogs.models.Profile)
+    risks: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False, server_default="[]"))
+    risks_asked: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
+    country: str | None = None  # care numbers' country chosen in /settings
     active: bool = True  # False once the platform says the runner blocked us
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
