@@ -217,12 +217,12 @@ def _merge(checkin: Checkin, values: dict[str, Any]) -> None:
         checkin.has_pain = True
 
 
-def _apply(checkin: Checkin, data: dict[str, Any], slot: str, value: Any, profile: Profile) -> Profile:
-    """Stores one answered slot; returns the profile, changed if a health fact was answered."""
+def _apply(checkin: Checkin, data: dict[str, Any], slot: str, value: Any, profile: Profile) -> tuple[Profile, str]:
+    """Stores one answered slot; returns the profile (changed if a health fact was answered) and a note."""
     if screen.is_safety_slot(slot):
         answer = screen.apply(slot, value, checkin, profile, data.setdefault("screen", screen.initial_state("")))
         checkin.signs = sorted(set(checkin.signs) | set(answer.signs))
-        return answer.profile or profile
+        return answer.profile or profile, answer.note
     if slot == "effort":
         if isinstance(value, tuple):
             checkin.effort, checkin.effort_score = value
@@ -232,7 +232,7 @@ def _apply(checkin: Checkin, data: dict[str, Any], slot: str, value: Any, profil
         setattr(checkin, slot, value)
     if slot == "has_pain" and value is False:
         checkin.pain_where, checkin.pain_kind, checkin.pain_score = [], [], 0
-    return profile
+    return profile, ""
 
 
 def _check_pace(checkin: Checkin, slot: str) -> None:
@@ -312,7 +312,7 @@ def step(ctx: Context, incoming: Incoming) -> Outcome:
         return _advance(ctx, conversation, checkin, "Fine, skipped.")
     try:
         value = read_answer(question, incoming, ctx)
-        profile = _apply(checkin, data, slot, value, profile)
+        profile, note = _apply(checkin, data, slot, value, profile)
         _check_pace(checkin, slot)
     except InputError as problem:
         _store(conversation, checkin)
@@ -333,7 +333,7 @@ def step(ctx: Context, incoming: Incoming) -> Outcome:
         _merge(checkin, values)
     _store(conversation, checkin)
     changed = profile if profile is not ctx.profile else None
-    return _advance(ctx, conversation, checkin, "", changed)
+    return _advance(ctx, conversation, checkin, note, changed)
 
 
 def _advance(ctx: Context, conversation: Conversation, checkin: Checkin, prefix: str, profile: Profile | None = None) -> Outcome:

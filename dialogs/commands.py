@@ -10,6 +10,7 @@ from dialogs import advice, timezones
 from dialogs.flow import Context, Outcome, fresh, idle
 from dialogs.messages import Button, Incoming, Reply, Visibility, rows
 from dialogs.ports import Forget
+from dialogs.safety.care import services_for
 from dialogs.units import format_distance, format_duration
 
 logger = logging.getLogger(__name__)
@@ -41,7 +42,9 @@ HELP = (
 )
 
 PRIVACY = (
-    "What I store: your settings (name, time zone, units, running habits, back history), "
+    "What I store: your settings (name, time zone, units, running habits, back history, and the health "
+    "facts you chose to give for the warning-sign checks: age band, past cancer, osteoporosis, "
+    "long-term steroid tablets, a weakened immune system), "
     "the runs you log, the pain you report with it, the warning signs you tell me about, "
     "and where we are in a conversation so I can pick up after a restart.\n"
     "Why: to tailor advice, to show your history and to check in on you. "
@@ -57,7 +60,21 @@ def help_reply() -> list[Reply]:
 
 
 def privacy(ctx: Context) -> list[Reply]:
-    return [Reply(text=PRIVACY + advice.disclaimer())]
+    """Says what is stored, shows the health facts on file, and how to get urgent help."""
+    facts = _health_facts(ctx)
+    return [Reply(text=PRIVACY + facts + "\n\n" + advice.disclaimer(services_for(ctx.profile)))]
+
+
+def _health_facts(ctx: Context) -> str:
+    """The runner's health facts in words, as /settings shows them."""
+    from dialogs.onboarding import shown  # imported late: onboarding is imported after this module
+
+    p = ctx.profile
+    return (
+        f"Your health facts: age band {shown('age_band', p.age_band)}; {shown('risks', p.risks)}"
+        + ("" if p.risks_asked else " (not asked yet)")
+        + ". Change them in /settings."
+    )
 
 
 def history(ctx: Context) -> list[Reply]:

@@ -219,7 +219,7 @@ def step(ctx: Context, incoming: Incoming) -> Outcome:
         conversation.state = f"{SETTINGS}:risks"
         return Outcome([ask(conversation, screen.question("risks", profile))], conversation, profile=profile)
     if flow == SETTINGS or slot not in ORDER:  # a settings-only question is never part of onboarding
-        done = f"Saved: {LABELS[slot].lower()} is now {_shown(slot, getattr(profile, slot))}. " + note
+        done = f"Saved: {LABELS[slot].lower()} is now {shown(slot, getattr(profile, slot))}. " + note
         return Outcome([Reply(text=done.strip())], idle(conversation), profile=profile)
     position = ORDER.index(slot)
     if position + 1 < len(ORDER):
@@ -246,7 +246,7 @@ def step(ctx: Context, incoming: Incoming) -> Outcome:
     return Outcome([Reply(text=done)], idle(conversation), profile=profile)
 
 
-def _shown(slot: str, value: Any) -> str:
+def shown(slot: str, value: Any) -> str:
     """A setting's value in words."""
     if slot == "digest":
         return "on" if value else "off"
@@ -272,10 +272,10 @@ def settings_menu(ctx: Context) -> Outcome:
         "frequency": p.frequency or "not set",
         "usual_surface": p.usual_surface or "not set",
         "back_history": p.back_history or "not set",
-        "digest": _shown("digest", p.digest),
-        "age_band": _shown("age_band", p.age_band),
-        "risks": _shown("risks", p.risks),
-        "country": _shown("country", p.country),
+        "digest": shown("digest", p.digest),
+        "age_band": shown("age_band", p.age_band),
+        "risks": shown("risks", p.risks),
+        "country": shown("country", p.country),
     }
     lines = "\n".join(f"• {LABELS[k]}: {v}" for k, v in current.items())
     buttons = [Button(LABELS[k], f"a{conversation.question}:{k}") for k in MENU]

@@ -137,9 +137,10 @@ PAIN_PLACES: dict[str, tuple[str, ...]] = {
 GENERIC_BACK = (
     r"\bbackache\b"
     r"|(?<!came )(?<!come )(?<!got )(?<!get )(?<!went )(?<!go )(?<!way )(?<!bounce )(?<!bounced )"
-    r"\bback\s+(?:(?:is|was|felt|feels|got|went|getting|a bit|a little|slightly|quite|really|very|so)\s+)*"
+    r"\bback(?:'s|s)?\s+(?:(?:is|was|felt|feels|got|went|getting|been|has been|a bit|a little|slightly|quite|really|very|so)\s+)*"
     r"(?:pain|ache|aches|aching|achy|achey|hurts?|hurting|spasms?|sore|stiff|stiffness|tight|twinge|niggle"
-    r"|problems?|issues?|seized|locked|worse|bad|playing up|killing me|killing|acting up|bothering me|flaring|flared)\b"
+    r"|problems?|issues?|seized|locked|worse|bad|playing up|killing me|killing|acting up|bothering me|flaring|flared"
+    r"|grumbling|grumbly|niggling|dodgy|twingy|complaining|moaning|paining|hurting)\b"
     r"|\b(?:my|the|sore|stiff|bad) back\b(?!\s+(?:of|to|home|and forth|up|then|on|in|from|at|into))"
 )
 
@@ -202,9 +203,9 @@ TREND_WORDS: dict[str, tuple[str, ...]] = {
         r"not settling", r"isn't settling", r"not getting better", r"no better no worse", r"not better not worse",
     ),
     Trend.WORSE.value: (
-        r"worse", r"getting worse", r"worsening", r"worse-and-worse", r"more painful",
+        r"(?:getting )?worse(?:,? not better)?", r"worsening", r"worse-and-worse", r"more painful",
         r"deteriorating", r"flaring(?: up)?", r"flares?(?: up)?", r"flared(?: up)?", r"spreading",
-        r"progressively worse", r"grows", r"growing", r"worse n worse", r"worse & worse", r"worse not better",
+        r"progressively worse", r"grows", r"growing", r"goes up", r"go up", r"going up", r"went up", r"worse n worse", r"worse & worse", r"worse not better",
     ),
 }
 
@@ -256,7 +257,7 @@ WARMUP_EASES = (
     r"goes away", r"go away", r"went away", r"eases", r"eased", r"ease", r"easing", r"loosens",
     r"loosened", r"loosen", r"loosening", r"wears off", r"wore off", r"disappears",
     r"disappeared", r"settles", r"settled", r"improves", r"improved", r"fades", r"faded",
-    r"gets better", r"got better", r"feels better", r"fine", r"better", r"eases off",
+    r"gets better", r"got better", r"feels better", r"fine", r"better", r"eases off", r"goes", r"gone", r"wears off",
 )
 WARMUP_CONTEXT = (
     r"warm(?:ed|ing|s)? up", r"warm-?up", r"warmed", r"get(?:ting)? going", r"got going",
@@ -984,7 +985,12 @@ def parse_since_days(text: str) -> int | None:
 
 def _trend_in(text: str) -> str | None:
     hits = _find(text, _TRENDS)
-    return hits[-1][2] if hits else None  # the latest statement is the current one
+    if not hits:
+        return None
+    start, _, trend = hits[-1]  # the latest statement is the current one
+    if trend == Trend.BETTER.value and _negated(text, start):
+        return Trend.SAME.value  # "not really easing"
+    return trend
 
 
 def parse_trend(text: str) -> str | None:

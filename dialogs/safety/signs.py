@@ -51,7 +51,7 @@ NOT_TYPOS = frozenset({
 })
 SENTENCE_BREAK = re.compile(r"[.!?;\n]+(?=\s|$)|[!?;\n]")
 CLAUSE_BREAK = re.compile(r",|\s(?:but|and|although|though|however|whereas|except)\s")
-WORD = re.compile(r"[a-z0-9']+(?:[/-][a-z0-9']+)*")
+WORD = re.compile(r"[a-z0-9']+(?:-[a-z0-9']+)*")
 LOST_ABILITY = frozenset({"feel", "sense", "notice", "tell", "control", "hold", "stop", "lift", "move", "walk", "stand", "empty", "pass", "know"})
 DISMISSED_NUMB_OBJECTS = frozenset({"any", "anything", "numb", "numbness", "tingling", "pain", "weak", "weird", "different", "unusual", "off", "much"})
 
@@ -198,12 +198,22 @@ def vocabulary() -> Vocabulary:
     return Vocabulary(patterns, absent, fuzzy, rules, firsts, prefixes)
 
 
+TEXT_SPEAK = {
+    "u": "you", "ur": "your", "r": "are", "n": "and", "cnt": "can't", "cant": "can't", "ma": "my", "bk": "back",
+    "v": "very", "ive": "i've", "id": "i'd", "coz": "because", "cos": "because", "cuz": "because", "wiv": "with",
+    "2day": "today", "b4": "before", "abt": "about", "lil": "little", "bcoz": "because", "wen": "when", "wot": "what",
+    "ppl": "people", "thru": "through", "bc": "because", "w/": "with", "smth": "something", "sth": "something",
+}
+_SPEAK = re.compile(r"(?<![\w'])(" + "|".join(re.escape(k) for k in TEXT_SPEAK) + r")(?![\w'])")
+
+
 def normalise(text: str) -> str:
-    """Lower-case, plain apostrophes, common contractions written out, single spaces."""
+    """Lower-case, plain apostrophes, contractions and text-speak written out, single spaces."""
     text = text.lower().replace("\u2019", "'").replace("\u2018", "'").replace("`", "'")
-    text = re.sub(r"\b(ca|could|do|does|did|is|was|wo|would|have|has|had|are|were)nt\b", r"\1n't", text)
+    text = re.sub(r"\b(ca|could|do|does|did|is|was|wo|would|have|has|had|are|were|should)nt\b", r"\1n't", text)
     text = re.sub(r"\bcan not\b", "cannot", text)
     text = re.sub(r"\bi'?m\b", "i am", text)
+    text = _SPEAK.sub(lambda m: TEXT_SPEAK[m.group(1)], text)
     text = re.sub(r"[^\w\s.,;:!?'/&+-]", " ", text)
     return re.sub(r"[ \t]+", " ", text).strip()
 
@@ -246,7 +256,7 @@ def _negated(sentence: str, words: list[str], starts: list[int], start_char: int
     stop = CLAUSE_BREAK.search(rest)
     after = WORD.findall(rest[: stop.start()] if stop else rest)[:FINE_WINDOW]
     after = [w for w in after if w not in ("is", "are", "was", "were", "feel", "feels", "felt", "seem", "seems", "all", "both", "totally", "completely", "seem")]
-    if after and after[0] in FINE_WORDS:
+    if after and after[0] in FINE_WORDS and concept != "NUMB":  # "bladder fine", but "cannot feel good" is numb
         return True
     matched = sentence[start_char:end_char]
     if concept == "NUMB" and re.match(r"(?:not|don't|didn't|do not|did not) feel", matched):
@@ -318,6 +328,23 @@ def _fires(rule: Rule, found: dict[str, list[Hit]]) -> bool:
     return any(_close(list(combo), rule.near) for combo in product(*groups))
 
 
+SIGN_TO_ASK = {
+    Sign.SADDLE_NUMBNESS.value: "saddle", Sign.BLADDER_BOWEL.value: "toilet", Sign.BOTH_LEGS.value: "legs",
+    Sign.LEG_WEAKNESS_WORSENING.value: "legs", Sign.HEART.value: "heart", Sign.AORTA.value: "heart",
+    Sign.MAJOR_TRAUMA.value: "injury", Sign.HARD_FALL_CENTRAL.value: "injury",
+}
+TRAUMA = frozenset({Sign.MAJOR_TRAUMA.value, Sign.HARD_FALL_CENTRAL.value})
+
+
+def _demoted(found: dict[str, list[Hit]]) -> frozenset[str]:
+    """Signs this sentence only asks about or places in the past: asked about, not taken as a report."""
+    if found.get("HYPOTHETICAL"):
+        return frozenset(SIGN_TO_ASK)
+    if found.get("PAST"):
+        return TRAUMA
+    return frozenset()
+
+
 def _bare_no(sentence: str) -> bool:
     return " ".join(WORD.findall(sentence)) in BARE_NO
 
@@ -341,19 +368,28 @@ def find(text: str) -> Findings:
         if not found:
             continue
         someone_else = bool(FAMILY.search(sentence))
+        demote = _demoted(found)
         for name, hits in found.items():
             whole.setdefault(name, []).extend(Hit(name, 1000 * index + h.start, 1000 * index + h.end) for h in hits)
         for rule in vocab.rules:
             if rule.scope != "sentence" or not _fires(rule, found):
                 continue
-            if rule.sign is not None:
+            if rule.sign is not None and rule.sign in demote:
+                key = SIGN_TO_ASK.get(rule.sign)
+                if key and key not in asks:
+                    asks.append(key)
+            elif rule.sign is not None:
                 if not (someone_else and rule.sign in OWN_ONLY):
                     signs.add(rule.sign)
             elif rule.ask is not None and rule.ask not in asks:
                 asks.append(rule.ask)
     for rule in vocab.rules:
-        if rule.scope == "message" and rule.sign is not None and _fires(rule, whole):
+        if rule.scope != "message" or not _fires(rule, whole):
+            continue
+        if rule.sign is not None:
             signs.add(rule.sign)
+        elif rule.ask is not None and rule.ask not in asks:
+            asks.append(rule.ask)
     ordered = [s.value for s in Sign if s.value in signs]
     logger.debug("safety screen of a %d-character message: %d signs, %d questions", len(text), len(ordered), len(asks))
     return Findings(signs=tuple(ordered), ask=tuple(asks))
