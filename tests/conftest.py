@@ -110,3 +110,5 @@ async def onboard(chat: Chat, units: str = "Kilometres", back: str = "In the pas
     await chat.tap("3–4 times")
     await chat.tap("Road / concrete")
     await chat.tap(back)
+    await chat.tap("Skip")  # age band
+    await chat.tap("None of these")  # health facts

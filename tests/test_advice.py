@@ -13,7 +13,8 @@ from hypothesis import strategies as st
 
 from dialogs import advice, guidance
 from dialogs.guidance import GuidanceError, load
-from dialogs.messages import MAX_BUTTONS_PER_ROW, MAX_PAYLOAD_BYTES, MAX_TEXT_CHARS, Reply, Visibility
+from dialogs.safety.care import for_country
+from dialogs.messages import MAX_BUTTONS_PER_ROW, MAX_PAYLOAD_BYTES, Reply, Visibility
 from dialogs.models import (
     Checkin,
     Effort,
@@ -184,7 +185,7 @@ SCENARIOS: dict[str, Scenario] = {
     "P7": Scenario(EVERY_RUN, tier=Tier.DOCTOR_SOON),
     "P8": Scenario(LINGERING, tier=Tier.DOCTOR_SOON),
     "P9": Scenario(NIGHT, tier=Tier.DOCTOR_SOON),
-    "P10": Scenario(ROAD_PAIN),
+    "P10": Scenario(ROAD_PAIN, tier=Tier.DOCTOR_SOON),
     "P11": Scenario(LEG, tier=Tier.DOCTOR_SOON),
 }
 
@@ -225,12 +226,17 @@ def test_emergency_reply_is_only_what_to_do_now() -> None:
     assert reply.kind == "emergency"
     assert reply.buttons == ()
     assert reply.visibility is Visibility.PRIVATE
-    for number in ("999", "112", "911"):
+    for number in ("999", "112", "911"):  # country unknown: every number
         assert number in reply.text
-    assert "A&E" in reply.text
-    for item in load().items.values():
-        assert item.text not in reply.text
-        assert item.title not in reply.text
+    assert "A&E" not in reply.text  # UK words only for UK runners
+    uk = advice.emergency_reply(for_country("GB")).text
+    assert "999 (or 112)" in uk and "A&E" in uk and "911" not in uk
+    us = advice.emergency_reply(for_country("US")).text
+    assert "911 (or 112)" in us and "A&E" not in us and "999" not in us
+    for text in (reply.text, uk, us):
+        for item in load().items.values():
+            assert item.text not in text
+            assert item.title not in text
 
 
 def test_emergency_tier_returns_only_the_emergency_reply() -> None:
@@ -249,8 +255,11 @@ def _ids(checkin: Checkin, tier: Tier = Tier.KEEP_EASY, profile: Profile | None 
 def test_concrete_with_back_pain_gets_hard_surface_advice() -> None:
     text = _all_texts(Scenario(ROAD_PAIN).replies())
     assert load().items["S2"].text in text
-    assert _ids(ROAD_PAIN)[:3] == ["S2", "S1", "S3"]
-    assert "F1" in _ids(ROAD_PAIN)
+    ids = _ids(ROAD_PAIN)
+    assert ids[:2] == ["A1", "A2"]  # a pain report gets stretching first
+    assert ids[2:5] == ["S2", "S1", "S3"]
+    assert "F1" in ids
+    assert load().items["A1"].text in text
 
 
 def test_uneven_surface_pain_prefers_even_ground() -> None:
@@ -302,11 +311,48 @@ def test_worse_pain_switches_to_low_impact_and_sees_a_doctor() -> None:
 def test_doctor_tiers_keep_self_care_but_no_running_advice() -> None:
     for tier in (Tier.DOCTOR_TODAY, Tier.DOCTOR_SOON):
         ids = _ids(ROAD_PAIN, tier, NOW, [_run()])
-        assert {"P4", "P11", "P10"} <= set(ids)
+        assert {"P11", "P10"} <= set(ids)
         assert all(i.startswith("P") for i in ids), ids
+        # no guessed cause, no medicine names, no "come back to running" before a clinician has looked
+        assert not {"P1", "P2", "P3", "P4", "P5"} & set(ids)
+        assert not {"P1", "P2", "P3", "P4", "P5"} & set(_ids(STRAIN, tier))
         replies = Scenario(ROAD_PAIN, tier=tier, profile=NOW).replies()
         payloads = {b.payload for r in replies for b in r.flat_buttons}
         assert not any(p.startswith(("x:routine:", "x:more:")) for p in payloads)
+        for checkin in (ROAD_PAIN, STRAIN, LEG):
+            text = _all_texts(Scenario(checkin, tier=tier, profile=NOW).replies())
+            assert load().safety.until_seen in text
+            assert "Until you are seen" in text
+            lowered = text.lower()
+            for word in ("strained muscle", "ibuprofen", "naproxen", "paracetamol", "acetaminophen"):
+                assert word not in lowered, (tier, word)
+
+
+def test_keep_easy_drops_pause_running_items() -> None:
+    for checkin in (STRAIN, LEG, WORSE):
+        ids = _ids(checkin, Tier.KEEP_EASY)
+        assert not {"P1", "P2", "P5", "P6"} & set(ids), ids
+
+
+def test_rest_and_keep_easy_pain_replies_include_stretching() -> None:
+    for checkin in (ROAD_PAIN, STRAIN, LEG, STIFF, TRAIL_PAIN, WORSE):
+        for tier in (Tier.REST, Tier.KEEP_EASY):
+            ids = _ids(checkin, tier)
+            assert {"W5", "A1", "A2"} & set(ids), (checkin, tier, ids)
+
+
+def test_every_non_emergency_answer_ends_with_the_safety_net() -> None:
+    for care, numbers in (
+        (for_country("GB"), "999 (or 112)"),
+        (for_country("US"), "911 (or 112)"),
+        (for_country(None), "112, 999 or 911 (whichever works where you are)"),
+    ):
+        net = advice.safety_net(care)
+        assert net.startswith("Safety net: call ") and numbers in net
+        for tier in (Tier.DOCTOR_TODAY, Tier.DOCTOR_SOON, Tier.REST, Tier.KEEP_EASY):
+            replies = advice.build_advice(ROAD_PAIN, Profile(), TriageResult(tier, ("X1",)), [], care)
+            assert 1 <= len(replies) <= 2
+            assert replies[-1].text.endswith(net)
 
 
 def test_keep_easy_with_current_back_pain_mentions_aerobic_benefit() -> None:
@@ -338,8 +384,14 @@ def test_warmup_reminders_vary_and_cite() -> None:
 def test_disclaimer() -> None:
     text = advice.disclaimer()
     assert "not a clinician" in text
-    for needle in ("999", "112", "911", "NHS 111", "NICE guideline NG59"):
+    for needle in ("999", "112", "911", "NICE guideline NG59"):
         assert needle in text
+    assert "NHS 111" not in text  # country unknown: no UK-only service
+    uk = advice.disclaimer(for_country("GB"))
+    for needle in ("999", "112", "NHS 111", "A&E", "NICE guideline NG59"):
+        assert needle in uk
+    us = advice.disclaimer(for_country("US"))
+    assert "911" in us and "NHS 111" not in us and "999" not in us
 
 
 def test_routines() -> None:
@@ -375,7 +427,7 @@ def _check_replies(replies: list[Reply]) -> None:
     everything, payloads = _walk(replies)
     for reply in everything:
         assert reply.text.strip()
-        assert len(reply.text) <= MAX_TEXT_CHARS, reply.text
+        assert len(reply.text) <= advice.MESSAGE_CHARS, reply.text  # fits Discord's 2,000-character cap
         assert reply.visibility is Visibility.PRIVATE
         assert all(len(row) <= MAX_BUTTONS_PER_ROW for row in reply.buttons)
     for payload in payloads:
@@ -389,7 +441,8 @@ def test_all_buttons_answered_and_replies_short() -> None:
         _check_replies(replies)
         if scenario.tier is not Tier.EMERGENCY:
             assert all(r.kind == "advice" for r in replies)
-            assert 2 <= len(replies) <= 5
+            assert 1 <= len(replies) <= 2
+            assert replies[-1].text.endswith(advice.safety_net())
     for kind in ("warmup", "postrun"):
         _check_replies(advice.routine(kind))
 

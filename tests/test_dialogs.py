@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import timedelta
+
+import pytest
 
 from dialogs import advice
 from dialogs.guidance import load
@@ -24,10 +27,17 @@ async def test_first_contact_onboards_and_says_it_is_not_a_clinician(chat: Chat)
     await chat.tap("5 or more")
     await chat.tap("Trail / gravel")
     await chat.tap("Yes, right now")
+    assert "How old are you" in chat.text and "Skip" in chat.labels  # health facts are optional
+    await chat.tap("50–64")
+    assert "Osteoporosis (thin bones)" in chat.labels
+    await chat.tap("Osteoporosis (thin bones)")
+    assert "Anything else" in chat.text and "Osteoporosis (thin bones)" not in chat.labels
+    await chat.tap("That's all")
     assert "All set, Ann" in chat.text
     profile = chat.engine.store.load(chat.address).profile
     assert profile is not None
     assert (profile.name, profile.timezone, profile.units, profile.frequency) == ("Ann", "Europe/London", "mi", "5+")
+    assert (profile.age_band, profile.risks, profile.risks_asked) == ("50_64", ["osteoporosis"], True)
     assert (profile.usual_surface, profile.back_history, profile.onboarded) == ("trail", "now", True)
 
 
@@ -66,8 +76,10 @@ async def test_checkin_by_buttons_with_back_pain_on_concrete_gives_sourced_advic
     await chat.tap("Same")
     await chat.tap("No")
     assert "safety check" in chat.text.lower()
-    await chat.tap("None of these")
-    await chat.tap("None of these")
+    await chat.tap("No")
+    await chat.tap("No")
+    await chat.tap("No")
+    await chat.tap("No")
     assert chat.state() == "idle"
     s2 = load().items["S2"]
     assert s2.text in chat.text
@@ -85,8 +97,10 @@ async def test_free_text_checkin_asks_only_what_is_missing(chat: Chat) -> None:
     assert "better" in chat.text.lower()  # straight to the trend: place, score, kind and since were given
     await chat.tap("Same")
     await chat.tap("No")
-    await chat.tap("None of these")
-    await chat.tap("None of these")
+    await chat.tap("No")
+    await chat.tap("No")
+    await chat.tap("No")
+    await chat.tap("No")
     run = chat.engine.store.recent_runs(chat.address)[0]
     assert run.tier == "keep_easy"
     assert load().items["P2"].text not in chat.text  # never "take a week off" under "keep running easy"
@@ -97,10 +111,27 @@ async def test_free_text_checkin_asks_only_what_is_missing(chat: Chat) -> None:
 async def test_warning_signs_are_asked_whenever_pain_is_reported(chat: Chat) -> None:
     await onboard(chat)
     await chat.say("5k in 30 min on grass, easy, back a bit stiff 2/10 today, better, eases once warm")
-    assert "safety check" in chat.text.lower()
-    await chat.tap("None of these")
-    assert "fall or accident" in chat.text
-    await chat.tap("None of these")
+    # first report of this pain: every group, one at a time, each a yes / no / not sure question
+    assert "safety check" in chat.text.lower() and "between your legs" in chat.text
+    assert chat.labels == ["Yes", "No", "Not sure"]
+    await chat.tap("No")
+    assert "chest pain" in chat.text and chat.labels == ["Yes", "No", "Not sure"]
+    await chat.tap("No")
+    assert "fever" in chat.text and chat.labels == ["Yes", "No", "Not sure"]
+    await chat.tap("No")
+    assert "weight loss" in chat.text and chat.labels == ["Yes", "No", "Not sure"]
+    await chat.tap("No")
+    assert chat.state() == "idle"
+    assert chat.engine.store.recent_runs(chat.address)[0].tier == "keep_easy"
+    assert "Safety net: call 999 (or 112) now" in chat.replies[-1].text
+    # the same pain reported again: the emergency groups every time, not the whole screen
+    chat.engine.clock.now += timedelta(days=1)
+    await chat.say("5k in 30 min on grass, easy, back a bit stiff 2/10 since yesterday, better, eases once warm")
+    assert "between your legs" in chat.text
+    await chat.tap("No")
+    assert "chest pain" in chat.text
+    await chat.tap("No")
+    assert chat.state() == "idle"
     assert chat.engine.store.recent_runs(chat.address)[0].tier == "keep_easy"
 
 
@@ -117,7 +148,7 @@ async def test_saddle_numbness_in_free_text_gives_only_the_emergency_message(cha
     assert len(chat.replies) == 1
     reply = chat.replies[0]
     assert reply.kind == "emergency" and not reply.buttons
-    assert "999" in reply.text and "112" in reply.text and "911" in reply.text
+    assert "999 (or 112)" in reply.text and "A&E" in reply.text  # a Europe/London runner gets UK numbers
     for item in load().items.values():
         assert item.text not in reply.text
     assert chat.state() == "idle"
@@ -127,15 +158,29 @@ async def test_saddle_numbness_in_free_text_gives_only_the_emergency_message(cha
 async def test_yes_to_the_urgent_signs_question_is_an_emergency(chat: Chat) -> None:
     await onboard(chat)
     await chat.say("6 km in 40 min on trail, easy, left buttock sharp 5/10 since today, worse")
-    await chat.tap("Yes, one of these")
+    assert "between your legs" in chat.text
+    await chat.tap("Yes")
     assert [r.kind for r in chat.replies] == ["emergency"]
+    assert chat.state() == "idle"
+
+
+@pytest.mark.parametrize("answers", [["Not sure"], ["No", "Yes"], ["No", "Not sure"]])
+async def test_yes_or_not_sure_to_an_emergency_group_is_an_emergency(chat: Chat, answers: list[str]) -> None:
+    await onboard(chat)
+    await chat.say("6 km in 40 min on trail, easy, left buttock sharp 5/10 since today, worse")
+    for answer in answers:
+        await chat.tap(answer)
+    assert [r.kind for r in chat.replies] == ["emergency"]
+    assert chat.engine.store.recent_runs(chat.address)[0].tier == "emergency"
 
 
 async def test_spasm_centred_in_low_back_gets_strain_self_care(chat: Chat) -> None:
     await onboard(chat)
     await chat.say("7 km 40 min road easy, spasm in the middle of my lower back 5/10 since today, same")
-    await chat.tap("None of these")
-    await chat.tap("None of these")
+    await chat.tap("No")
+    await chat.tap("No")
+    await chat.tap("No")
+    await chat.tap("No")
     assert load().items["P2"].text in chat.text
     assert chat.engine.store.recent_runs(chat.address)[0].tier == "rest"
 

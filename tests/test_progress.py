@@ -111,7 +111,7 @@ def test_chart_module_loads_matplotlib_lazily() -> None:
 
 
 def _save_runs(store, address: Address, runs: list[tuple[float, float, int, str]]) -> None:
-    profile = Profile(name="Ann", timezone="Europe/London", onboarded=True)
+    profile = Profile(name="Ann", timezone="Europe/London", onboarded=True, risks_asked=True)  # as onboard() leaves it
     for days_ago, km, pain, surface in runs:
         checkin = Checkin(distance_km=km, duration_min=km * 6, surface=surface, effort="easy",
                           has_pain=bool(pain), pain_score=pain, pain_where=["low_back_centre"] if pain else [])
@@ -209,7 +209,8 @@ async def test_checkin_adds_pain_trend_and_load_notes(chat: Chat, store) -> None
         if "Logged:" in chat.text:
             break
         labels = chat.labels
-        pick = next((l for l in ("None of these", "Today / this run", "Same", "Yes, it eases") if l in labels), None)
+        # "No" to each warning-sign group (yes / no / not sure); the other answers first
+        pick = next((l for l in ("Today / this run", "Same", "Yes, it eases", "No") if l in labels), None)
         assert pick, chat.text
         await chat.tap(pick)
     text = chat.text

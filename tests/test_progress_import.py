@@ -232,7 +232,7 @@ def test_terminal_import_then_progress(tmp_path: Path) -> None:
     older.write_bytes(make_fit(start=datetime.now(timezone.utc) - timedelta(days=9)))
     newer = tmp_path / "newer run.gpx"
     newer.write_bytes(make_gpx(start=datetime.now(timezone.utc) - timedelta(days=1)))
-    lines = ["/start", "Ann", "skip", "Kilometres", "2", "1", "2",
+    lines = ["/start", "Ann", "skip", "Kilometres", "2", "1", "2", "5", "5",
              f"/import {older}", "Grass", "Easy", "No pain",
              f"/import {newer}", "Track", "Moderate", "No pain",
              f"/import {newer}", "/import /nowhere/run.gpx", "/progress"]

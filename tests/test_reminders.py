@@ -64,6 +64,8 @@ async def join(chat: Chat, zone: str = "Europe/London") -> None:
     await chat.tap("3–4 times")
     await chat.tap("Road / concrete")
     await chat.tap("In the past")
+    await chat.tap("Skip")
+    await chat.tap("None of these")
 
 
 async def tick_at(clock: Clock, dispatcher: Dispatcher, sender: FakeSender, when: datetime) -> list[tuple[Address, Reply]]:

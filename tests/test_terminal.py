@@ -23,13 +23,18 @@ def run_chat(db_url: str, name: str, lines: list[str], out_dir: Path) -> subproc
 def test_piped_checkin_with_numbered_buttons_exits_cleanly(tmp_path: Path) -> None:
     db = f"sqlite:///{tmp_path / 'c.db'}"
     lines = ["/start", "Ann", "Europe/London", "Kilometres", "2", "1", "2",
+             "5", "5",  # age band: Skip; health facts: None of these
              "8 km in 45 min on concrete, lower back aching 4/10 since yesterday",
-             "1", "2", "2", "1", "1", "/export"]
+             "1", "2", "2",  # Easy, Same, doesn't ease
+             "2", "2", "2", "2",  # No to each warning-sign group: spine, heart, today, soon
+             "/export"]
     result = run_chat(db, "ann", lines, tmp_path)
     assert result.returncode == 0, result.stderr
     assert "1) Easy" in result.stdout
     assert "Traceback" not in result.stdout + result.stderr
     assert "Logged: 8.0 km in 45 min on road" in result.stdout
+    assert "1) Yes   2) No   3) Not sure" in result.stdout
+    assert "Safety net: call 999 (or 112) now" in result.stdout
     assert (tmp_path / "backstride-runs.csv").exists()
 
 

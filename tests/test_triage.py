@@ -16,19 +16,44 @@ RULE_CASES: dict[str, Checkin] = {
     "E2": Checkin(signs=["bladder_bowel"]),
     "E3": Checkin(has_pain=True, pain_where=["both_legs"], pain_kind=["numbness"], pain_score=2),
     "E4": Checkin(signs=["leg_weakness_worsening"]),
-    "T1": Checkin(signs=["fall_injury"]),
+    "E5": Checkin(signs=["heart"]),
+    "E6": Checkin(signs=["aorta"]),
+    "E7": Checkin(signs=["major_trauma"]),
+    "E8": Checkin(
+        has_pain=True, pain_where=["low_back_centre"], pain_score=4, signs=["fall_injury"], risks=["osteoporosis"],
+        age_band="65_plus",
+    ),
+    "E9": Checkin(has_pain=True, pain_where=["low_back_centre"], pain_score=7, signs=["hard_fall_central"]),
+    "T1": Checkin(signs=["fall_injury", "osteoporosis"]),
     "T2": Checkin(signs=["fever_unwell"]),
     "T3": Checkin(signs=["leg_weakness"]),
     "T4": Checkin(has_pain=True, pain_where=["low_back_centre"], pain_kind=["ache"], pain_score=9),
-    "T5": Checkin(has_pain=True, pain_where=["both_legs"], pain_kind=["tingling"], pain_score=2),
+    "T5": Checkin(
+        has_pain=True, pain_where=["low_back_centre"], pain_kind=["ache"], pain_score=2, pain_since_days=1,
+        risks=["cancer"],
+    ),
+    "T6": Checkin(has_pain=True, pain_where=["low_back_side"], pain_kind=["ache"], pain_score=2, risks=["immune"]),
+    "T7": Checkin(has_pain=True, pain_where=["low_back_centre"], pain_score=2, signs=["infection_risk"]),
+    "T8": Checkin(signs=["severe_lying_eases"]),
+    "T9": Checkin(signs=["screen_today"]),
     "S1": Checkin(signs=["night_pain"]),
-    "S2": Checkin(signs=["weight_loss_cancer"]),
-    "S3": Checkin(has_pain=True, pain_score=2, pain_since_days=3, pain_trend="better"),
-    "S4": Checkin(has_pain=True, pain_score=2, pain_since_days=1, pain_trend="worse"),
-    "S5": Checkin(has_pain=True, pain_where=["leg_below_knee"], pain_kind=["tingling"], pain_score=2),
-    "S6": Checkin(has_pain=True, pain_score=2, every_run=True),
-    "S7": Checkin(has_pain=True, pain_where=["buttock"], pain_kind=["numbness"], pain_score=2),
-    "S8": Checkin(has_pain=True, pain_where=["both_legs"], pain_kind=["ache"], pain_score=2),
+    "S2": Checkin(signs=["weight_loss"]),
+    "S3": Checkin(has_pain=True, pain_score=2, pain_since_days=15, pain_trend="same"),
+    "S4": Checkin(has_pain=True, pain_score=2, pain_since_days=2, pain_trend="worse"),
+    "S5": Checkin(
+        has_pain=True, pain_where=["leg_below_knee"], pain_kind=["tingling"], pain_score=2, pain_since_days=15,
+        pain_trend="same",
+    ),
+    "S6": Checkin(has_pain=True, pain_score=2, every_run=True, pain_since_days=21, pain_trend="same"),
+    "R7": Checkin(has_pain=True, pain_where=["buttock"], pain_kind=["numbness"], pain_score=2),
+    "S8": Checkin(has_pain=True, pain_where=["both_legs"], pain_kind=["sharp"], pain_score=2),
+    "S9": Checkin(
+        has_pain=True, pain_where=["low_back_centre"], pain_kind=["ache"], pain_score=4, pain_since_days=3,
+        pain_trend="same", age_band="50_64",
+    ),
+    "S10": Checkin(signs=["several_places"]),
+    "S11": Checkin(signs=["inflammatory"]),
+    "S12": Checkin(signs=["screen_soon"]),
     "R1": Checkin(has_pain=True, pain_where=["low_back_centre"], pain_kind=["spasm"], pain_score=2),
     "R2": Checkin(has_pain=True, pain_where=["low_back_side"], pain_kind=["sharp"], pain_score=4),
     "R3": Checkin(has_pain=True, pain_where=["low_back_centre"], pain_kind=["ache"], pain_score=6),
@@ -38,6 +63,7 @@ RULE_CASES: dict[str, Checkin] = {
     "K1": Checkin(has_pain=False),
     "K2": Checkin(has_pain=True, pain_kind=["stiffness"], pain_score=4, eases_with_warmup=True),
     "K3": Checkin(has_pain=True, pain_where=["low_back_centre"], pain_kind=["ache"], pain_score=3),
+    "K4": Checkin(has_pain=True, pain_where=["leg_muscles"], pain_kind=["ache"], pain_score=3),
 }
 
 DIAGNOSIS_WORDS = ("cauda", "equina", "sciatica", "disc", "radiculopathy", "sprain", "strain", "cancer risk")
@@ -70,7 +96,7 @@ def test_rule_reason_names_no_diagnosis(rule) -> None:
 
 def test_rules_listed_most_urgent_first() -> None:
     result = triage(
-        Checkin(has_pain=True, pain_kind=["spasm"], pain_score=2, signs=["night_pain", "fall_injury"])
+        Checkin(has_pain=True, pain_kind=["spasm"], pain_score=2, signs=["night_pain", "fall_injury", "osteoporosis"])
     )
     assert result.rules == ("T1", "S1", "R1")
     assert reasons(result) == [RULES_BY_ID["T1"].reason]
@@ -144,7 +170,7 @@ def test_emergency_wins_over_everything_else() -> None:
         pain_where=["low_back_centre"],
         pain_kind=["spasm"],
         pain_score=9,
-        pain_since_days=4,
+        pain_since_days=20,
         pain_trend="worse",
         signs=["fever_unwell", "saddle_numbness"],
     )
@@ -155,9 +181,20 @@ def test_emergency_wins_over_everything_else() -> None:
     assert reasons(result) == [RULES_BY_ID["E1"].reason]
 
 
-def test_pain_five_days_same_is_doctor_soon() -> None:
+def test_pain_five_days_same_is_not_a_doctor_tier() -> None:
+    # GUIDANCE P8 conflict resolution: pain lasting a few days is advice, not a tier that stops running.
     checkin = Checkin(
         has_pain=True, pain_where=["low_back_centre"], pain_kind=["ache"], pain_score=3, pain_since_days=5,
+        pain_trend="same",
+    )
+    result = triage(checkin)
+    assert result.tier is Tier.KEEP_EASY
+    assert "S3" not in result.rules
+
+
+def test_pain_no_better_after_two_weeks_is_doctor_soon() -> None:
+    checkin = Checkin(
+        has_pain=True, pain_where=["low_back_centre"], pain_kind=["ache"], pain_score=3, pain_since_days=15,
         pain_trend="same",
     )
     result = triage(checkin)
@@ -165,10 +202,17 @@ def test_pain_five_days_same_is_doctor_soon() -> None:
     assert "S3" in result.rules
 
 
-def test_pain_easing_after_five_days_still_doctor_soon() -> None:
-    # GUIDANCE safety list: pain lasting beyond a couple of days, whatever the trend.
-    checkin = Checkin(has_pain=True, pain_kind=["ache"], pain_score=2, pain_since_days=5, pain_trend="better")
-    assert triage(checkin).tier is Tier.DOCTOR_SOON
+def test_pain_easing_is_not_doctor_soon_even_after_two_weeks() -> None:
+    # S3 is "no better after about two weeks": pain that is getting better does not count.
+    for days in (5, 15):
+        checkin = Checkin(has_pain=True, pain_kind=["ache"], pain_score=2, pain_since_days=days, pain_trend="better")
+        assert triage(checkin).tier is Tier.KEEP_EASY
+
+
+def test_long_standing_pain_is_not_s3() -> None:
+    # More than about 3 months is long-standing, not "not settling".
+    checkin = Checkin(has_pain=True, pain_kind=["ache"], pain_score=2, pain_since_days=120, pain_trend="same")
+    assert "S3" not in triage(checkin).rules
 
 
 def test_pain_two_days_same_is_not_doctor() -> None:
@@ -176,14 +220,25 @@ def test_pain_two_days_same_is_not_doctor() -> None:
     assert triage(checkin).tier is Tier.KEEP_EASY
 
 
-def test_worse_since_yesterday_is_doctor_soon() -> None:
+def test_worse_day_by_day_is_doctor_soon() -> None:
     checkin = Checkin(
-        has_pain=True, pain_where=["low_back_side"], pain_kind=["ache"], pain_score=4, pain_since_days=1,
+        has_pain=True, pain_where=["low_back_side"], pain_kind=["ache"], pain_score=4, pain_since_days=2,
         pain_trend="worse",
     )
     result = triage(checkin)
     assert result.tier is Tier.DOCTOR_SOON
     assert result.rules[0] == "S4"
+
+
+def test_worse_since_yesterday_only_is_rest() -> None:
+    # One day of "worse" is not yet "worse day by day" (S4 needs two days or more).
+    checkin = Checkin(
+        has_pain=True, pain_where=["low_back_side"], pain_kind=["ache"], pain_score=4, pain_since_days=1,
+        pain_trend="worse",
+    )
+    result = triage(checkin)
+    assert result.tier is Tier.REST
+    assert result.rules == ("R6",)
 
 
 def test_worse_today_only_is_rest() -> None:
@@ -202,11 +257,43 @@ def test_spasm_low_back_centre_today_is_rest() -> None:
     assert result.rules == ("R1",)
 
 
-def test_both_legs_tingling_and_numbness_is_emergency_not_t5() -> None:
+def test_both_legs_tingling_and_numbness_is_emergency_not_s8() -> None:
     checkin = Checkin(has_pain=True, pain_where=["both_legs"], pain_kind=["tingling", "numbness"], pain_score=2)
     result = triage(checkin)
     assert result.tier is Tier.EMERGENCY
-    assert "T5" not in result.rules and "S8" not in result.rules
+    assert "E3" in result.rules and "S8" not in result.rules
+
+
+def test_both_legs_tingling_alone_is_emergency() -> None:
+    checkin = Checkin(has_pain=True, pain_where=["both_legs"], pain_kind=["tingling"], pain_score=2)
+    result = triage(checkin)
+    assert result.tier is Tier.EMERGENCY
+    assert result.rules[0] == "E3"
+
+
+def test_dull_ache_in_both_legs_is_not_s8() -> None:
+    checkin = Checkin(has_pain=True, pain_where=["both_legs"], pain_kind=["ache"], pain_score=2)
+    assert "S8" not in triage(checkin).rules
+
+
+def test_numbness_in_one_leg_is_rest_not_doctor() -> None:
+    checkin = Checkin(has_pain=True, pain_where=["leg_above_knee"], pain_kind=["numbness"], pain_score=2)
+    result = triage(checkin)
+    assert result.tier is Tier.REST
+    assert "R7" in result.rules
+
+
+def test_sore_leg_muscles_keep_easy_not_nerve_or_rest() -> None:
+    checkin = Checkin(has_pain=True, pain_where=["leg_muscles"], pain_kind=["ache"], pain_score=3)
+    result = triage(checkin)
+    assert result.tier is Tier.KEEP_EASY
+    assert "K4" in result.rules
+    assert not {"R4", "R5", "R7"} & set(result.rules)
+
+
+def test_fall_without_thin_bones_is_not_a_doctor_tier() -> None:
+    checkin = Checkin(has_pain=True, pain_where=["low_back_centre"], pain_score=2, signs=["fall_injury"])
+    assert triage(checkin).tier is Tier.KEEP_EASY
 
 
 def test_sharp_pain_below_threshold_is_not_rest() -> None:

@@ -110,3 +110,5 @@ async def onboard(runner: DmRunner) -> None:
     await runner.tap("3–4 times")
     await runner.tap("Road / concrete")
     await runner.tap("In the past")
+    await runner.tap("Skip")
+    await runner.tap("None of these")

@@ -69,8 +69,10 @@ async def test_dm_checkin_by_buttons(runner: DmRunner, store: SqlStore) -> None:
     await runner.tap("Same")
     await runner.tap("No")
     assert "safety check" in runner.text.lower()
-    await runner.tap("None of these")
-    await runner.tap("None of these")
+    await runner.tap("No")
+    await runner.tap("No")
+    await runner.tap("No")
+    await runner.tap("No")
     assert "source" in runner.text.lower()
     address = Address("discord", runner.channel_id, runner.user["id"])
     run = store.recent_runs(address)[0]
@@ -85,8 +87,10 @@ async def test_dm_checkin_by_free_text_asks_only_what_is_missing(runner: DmRunne
     await runner.tap("Easy")
     await runner.tap("Same")
     await runner.tap("No")
-    await runner.tap("None of these")
-    await runner.tap("None of these")
+    await runner.tap("No")
+    await runner.tap("No")
+    await runner.tap("No")
+    await runner.tap("No")
     run = store.recent_runs(Address("discord", runner.channel_id, runner.user["id"]))[0]
     assert (run.distance_km, run.duration_min, run.pain_score) == (8.0, 45.0, 4)
 

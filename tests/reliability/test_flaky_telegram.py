@@ -40,7 +40,7 @@ from tests.reliability.conftest import (
 logger = logging.getLogger(__name__)
 
 ONBOARDING = [("say", "/start"), ("say", "Ann"), ("say", "Europe/London"), ("tap", "Kilometres"),
-              ("tap", "3–4 times"), ("tap", "Road / concrete"), ("tap", "In the past")]  # fmt: skip
+              ("tap", "3–4 times"), ("tap", "Road / concrete"), ("tap", "In the past"), ("tap", "Skip"), ("tap", "None of these")]  # fmt: skip
 PAIN_CHECKIN = [("say", "/checkin"), ("say", "8 km"), ("say", "45 min"), ("tap", "Road / concrete"), ("tap", "Easy"),
                 ("tap", "Something hurts"), ("tap", "Low back, middle"), ("tap", "4"), ("tap", "Ache"),
                 ("tap", "Yesterday"), ("tap", "Same"), ("tap", "No"), ("tap", "None of these"),

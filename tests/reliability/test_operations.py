@@ -31,8 +31,8 @@ PAIN_REPORT = "ran 8 km in 45 min on road, lower back aching 7/10 since yesterda
 PAIN_WORDS = ("aching", "ache", "sharp", "twinge", "7/10", "lower back", "low_back", "since yesterday", "bend",
               "pain", "hurt", "keep_easy", "doctor", "rest", "emergency", "tier")  # fmt: skip
 CHECKIN = [("say", "/start"), ("say", "Ann"), ("say", "Europe/London"), ("tap", "Kilometres"), ("tap", "3–4 times"),
-           ("tap", "Road / concrete"), ("tap", "In the past"), ("say", PAIN_REPORT), ("tap", "Easy"), ("tap", "Worse"),
-           ("tap", "No"), ("tap", "None of these"), ("tap", "None of these"), ("say", "/history"),
+           ("tap", "Road / concrete"), ("tap", "In the past"), ("tap", "Skip"), ("tap", "None of these"), ("say", PAIN_REPORT), ("tap", "Easy"), ("tap", "Worse"),
+           ("tap", "No"), ("tap", "No"), ("tap", "No"), ("tap", "No"), ("tap", "No"), ("say", "/history"),
            ("say", "/progress")]  # fmt: skip
 
 

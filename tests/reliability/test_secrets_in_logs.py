@@ -28,7 +28,7 @@ from tests.telegram.fake_bot_api import TOKEN
 WEBHOOK_SECRET = "wh-Secret_never-logged-7f3a9c"
 REJECTED_TOKEN = "987654321:AAWrongTokenTheApiRejects_abcdefXYZ"
 CHECKIN = [("say", "/start"), ("say", "Ann"), ("say", "Europe/London"), ("tap", "Kilometres"), ("tap", "3–4 times"),
-           ("tap", "Road / concrete"), ("tap", "In the past"),
+           ("tap", "Road / concrete"), ("tap", "In the past"), ("tap", "Skip"), ("tap", "None of these"),
            ("say", "ran 8 km in 45 min on road, lower back aching 4/10 since yesterday"), ("tap", "Easy")]  # fmt: skip
 
 

@@ -28,16 +28,18 @@ async def test_checkin_by_buttons(api, make_adapter, store) -> None:
     await ann.tap("Same")
     await ann.tap("No")
     assert "safety check" in ann.text.lower()
-    await ann.tap("None of these")
-    await ann.tap("None of these")
+    await ann.tap("No")
+    await ann.tap("No")
+    await ann.tap("No")
+    await ann.tap("No")
     assert "source" in ann.text.lower()
     runs = store.recent_runs(ann_address(ann))
     assert len(runs) == 1 and runs[0].pain_score == 4 and runs[0].surface == "road"
     # every press was answered, and every answered question lost its keyboard
-    assert len(api.calls_of("answerCallbackQuery")) == 15  # 4 in onboarding, 11 in the check-in
+    assert len(api.calls_of("answerCallbackQuery")) == 19  # 6 in onboarding, 13 in the check-in
     edits = api.calls_of("editMessageText")
-    assert len(edits) == 15 and all("reply_markup" not in e.params for e in edits)
-    assert "» None of these" in edits[-1].params["text"]
+    assert len(edits) == 19 and all("reply_markup" not in e.params for e in edits)
+    assert "» No" in edits[-1].params["text"] and "weight loss" in edits[-1].params["text"]  # the last group
 
 
 def ann_address(runner: Runner):  # type: ignore[no-untyped-def]
@@ -56,8 +58,10 @@ async def test_checkin_by_free_text(api, make_adapter, store) -> None:
     await ann.tap("Easy")
     await ann.tap("Same")
     await ann.tap("No")
-    await ann.tap("None of these")
-    await ann.tap("None of these")
+    await ann.tap("No")
+    await ann.tap("No")
+    await ann.tap("No")
+    await ann.tap("No")
     run = store.recent_runs(ann_address(ann))[0]
     assert (run.distance_km, run.duration_min, run.surface, run.pain_score) == (8.0, 45.0, "road", 4)
 
