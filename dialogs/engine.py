@@ -9,7 +9,9 @@ database from load to save.
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import weakref
 from datetime import datetime, timezone
 from typing import Callable
 
@@ -55,15 +57,26 @@ class Engine:
     def __init__(self, store: Store, clock: Clock = utcnow) -> None:
         self.store = store
         self.clock = clock
+        self._in_order: weakref.WeakValueDictionary[tuple[str, str], asyncio.Lock] = weakref.WeakValueDictionary()
 
     async def handle(self, incoming: Incoming) -> list[Reply]:
-        """Handles one message on the event loop, in one short transaction (no thread hop).
+        """Handles one message in one short transaction, under the runner's lock in the database.
 
-        The store's turn holds the runner's lock in the database from load to save,
-        so one runner's messages are handled one at a time in every process; within
-        one process a turn never awaits, so turns cannot interleave at all.
+        On a local database (SQLite) the turn runs on the event loop: it never
+        awaits, so no thread hop and no interleaving. When every query waits on a
+        database server (store.waits_on_network), the turn runs in a worker thread
+        so other runners' turns overlap those waits; a per-runner asyncio lock then
+        keeps one runner's messages in the order they came (bench/turn_driver_bench.py
+        measured both).
         """
-        return self.handle_sync(incoming)
+        if not getattr(self.store, "waits_on_network", False):
+            return self.handle_sync(incoming)
+        key = incoming.address.runner_key
+        in_order = self._in_order.get(key)
+        if in_order is None:
+            in_order = self._in_order[key] = asyncio.Lock()
+        async with in_order:
+            return await asyncio.to_thread(self.handle_sync, incoming)
 
     def handle_sync(self, incoming: Incoming) -> list[Reply]:
         """Loads state, routes, saves, under the runner's lock; never raises to the adapter."""

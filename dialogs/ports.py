@@ -98,6 +98,8 @@ class FollowupInfo:
 
 
 class Store(Protocol):
+    waits_on_network: bool  # True when each query waits on a database server (the engine then uses a thread)
+
     def turn(self, address: Address) -> AbstractContextManager[Snapshot]:
         """Loads the runner under their lock, held until the block ends.
 

@@ -82,6 +82,7 @@ class SqlStore(ClubStore, ReminderStore):
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self._turn_engine = engine.execution_options(**{TURN_OPTION: True})
+        self.waits_on_network = engine.dialect.name != "sqlite"
 
     def _runner(self, session: Session, address: Address) -> Runner | None:
         query = select(Runner).where(Runner.platform == address.platform, Runner.user_id == address.user_id)
