@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
+import re
 from collections.abc import Iterator
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -192,4 +194,19 @@ async def test_forget_leaves_nothing_of_the_runner_in_the_sqlite_files(tmp_path:
     assert "Quackenbush" not in chat.text
     assert b"Quackenbush" not in path.read_bytes()
     assert not wal.exists() or b"Quackenbush" not in wal.read_bytes()
+    store.engine.dispose()
+
+
+def test_the_last_turns_window_is_read_through_the_runner_and_date_index(tmp_path: Path) -> None:
+    store = SqlStore(open_database(f"sqlite:///{tmp_path / 'i.db'}"))
+    captured: list[tuple[str, Any]] = []
+    event.listen(store.engine, "before_cursor_execute", lambda conn, cur, sql, params, *a: captured.append((sql, params)))
+    ann = Address("terminal", "ann", "ann")
+    store.save(ann, Change(conversation=Conversation(), profile=Profile(name="Ann")))
+    captured.clear()
+    store.runs_since(ann, datetime(2026, 11, 1, tzinfo=timezone.utc))
+    sql, params = next((sql, params) for sql, params in captured if re.search(r"FROM run\b", sql))
+    with store.engine.connect() as connection:
+        plan = " ".join(str(row[-1]) for row in connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}", params))
+    assert "ix_run_runner_logged" in plan, plan
     store.engine.dispose()
