@@ -34,6 +34,7 @@ from storage.database import open_database  # noqa: E402
 from storage.repository import SqlStore  # noqa: E402
 
 REPORT = "ran 8 km in 45 min on concrete, easy effort, lower back aching 4/10 since yesterday, staying the same, doesn't ease when warmed up"
+RUN = f"{time.time():.0f}"  # runners of this run, apart from an earlier run's on the same database
 ONBOARDING = ["/start", "Ann", "Europe/London", "Kilometres", "3–4 times", "Road / concrete", "In the past"]
 
 
@@ -60,7 +61,7 @@ class Counter:
 
 def runner_with_history(engine: Engine, store: SqlStore, user: str, runs: int) -> Address:
     """Onboards a runner and stores `runs` past runs, one every two days, the latest yesterday."""
-    address = Address("bench", user, user)
+    address = Address("bench", f"{user}-{RUN}", f"{user}-{RUN}")
     for text in ONBOARDING:
         engine.handle_sync(Incoming.from_text(address, text))
     now = datetime.now(timezone.utc)
