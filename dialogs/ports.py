@@ -6,6 +6,7 @@ resulting `Change` back to be written in a single transaction.
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
@@ -97,11 +98,28 @@ class FollowupInfo:
 
 
 class Store(Protocol):
+    waits_on_network: bool  # True when each query waits on a database server (the engine then uses a thread)
+
+    def turn(self, address: Address) -> AbstractContextManager[Snapshot]:
+        """Loads the runner under their lock, held until the block ends.
+
+        Every store call inside the block (reads, and the step's writes) shares
+        one transaction: it commits at the end if anything was written, and rolls
+        back if the block raises. No other process handles this runner meanwhile.
+        """
+        ...
+
     def load(self, address: Address) -> Snapshot: ...
 
-    def save(self, address: Address, change: Change) -> None: ...
+    def save(self, address: Address, change: Change) -> None:
+        """Writes the change atomically; inside a turn, refuses it if the conversation moved since loaded."""
+        ...
 
     def recent_runs(self, address: Address, limit: int = 10) -> list[RunRecord]: ...
+
+    def runs_since(self, address: Address, since: datetime) -> list[RunRecord]:
+        """The runs logged since `since` (an index range, so its cost follows the window, not the history)."""
+        ...
 
     def export_rows(self, address: Address) -> list[dict[str, Any]]: ...
 

@@ -37,6 +37,8 @@ BASELINE_MIN_ACTIVE = 2  # weeks with a run among the four, else there is no bas
 PAIN_RISE = 2  # points
 PAIN_WINDOW = 4  # check-ins
 PAIN_WINDOW_DAYS = 28
+# How far back after_checkin reads: the load rule's baseline and this week, and the pain window.
+LOOKBACK = max(timedelta(weeks=BASELINE_WEEKS + 1), timedelta(days=PAIN_WINDOW_DAYS))
 DOCTOR_TIERS = (Tier.EMERGENCY, Tier.DOCTOR_TODAY, Tier.DOCTOR_SOON)
 
 TEXTS = {
@@ -330,7 +332,7 @@ def after_checkin(
     """Adds the load and pain-trend notes under a check-in's advice (none under a doctor tier)."""
     if result.tier in DOCTOR_TIERS:
         return []  # the triage answer already sends them to a clinician and pauses running advice
-    runs = [*ctx.store.recent_runs(ctx.address, limit=0), _as_record(checkin, ctx.now)]
+    runs = [*ctx.store.runs_since(ctx.address, ctx.now - LOOKBACK), _as_record(checkin, ctx.now)]
     c4_shown = load().items["C4"].text in "\n".join(r.text for r in shown)
     lines = load_notes(training_load(runs, ctx.now), ctx.profile.units, with_c4=not c4_shown)
     lines += pain_notes(pain_rise(runs, ctx.now))

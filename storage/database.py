@@ -6,12 +6,14 @@ import logging
 from pathlib import Path
 
 from sqlalchemy import event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlmodel import create_engine
 
 from storage import reminders, tables  # noqa: F401  (registers the tables on SQLModel.metadata)
 
 logger = logging.getLogger(__name__)
+
+TURN_OPTION = "backstride_turn"  # execution option of the engine a turn's transaction runs on
 
 
 def default_sqlite_url() -> str:
@@ -29,19 +31,45 @@ def _tune_sqlite(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute("PRAGMA secure_delete=ON")  # /forget overwrites the rows it deletes, in the file and the WAL
     cursor.close()
+
+
+def _begin_sqlite(connection: Connection) -> None:
+    """Starts a turn's transaction as BEGIN IMMEDIATE: it takes SQLite's write lock up front.
+
+    Other transactions keep pysqlite's default (BEGIN at the first write). A turn
+    reads, then writes; taking the lock at its start serialises turns across
+    processes, and the busy timeout waits for it instead of failing the upgrade.
+    """
+    if connection.get_execution_options().get(TURN_OPTION):
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def connect(url: str | None = None) -> Engine:
     """Creates the engine only; the schema is left as it is."""
     url = url or default_sqlite_url()
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 10})
+        engine = create_engine(
+            url, connect_args={"check_same_thread": False, "timeout": 10}, hide_parameters=True
+        )
         event.listen(engine, "connect", _tune_sqlite)
+        event.listen(engine, "begin", _begin_sqlite)
     else:
-        # psycopg 3, sync: the app runs its sessions in worker threads (see DESIGN.md, Storage).
-        engine = create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+        # psycopg 3, sync: turns run on the event loop in short transactions (docs/scaling.md).
+        engine = create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10, hide_parameters=True)
     return engine
+
+
+def checkpoint(engine: Engine) -> None:
+    """Folds SQLite's WAL back into the database file and empties it (after /forget); no-op elsewhere."""
+    if engine.dialect.name != "sqlite":
+        return
+    raw = engine.raw_connection()
+    try:
+        raw.driver_connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # type: ignore[union-attr]
+    finally:
+        raw.close()
 
 
 def open_database(url: str | None = None, create: bool = True, upgrade: bool = True) -> Engine:

@@ -29,7 +29,7 @@ from sqlmodel import Field, Session, SQLModel, select
 from dialogs import plan as schedule
 from dialogs.messages import Address, ChatKind
 from dialogs.models import Tier
-from dialogs.ports import FollowupInfo, PlanInfo, ScheduledInfo
+from dialogs.ports import PlanInfo
 from storage.tables import Club, ClubRun, Run, Runner, utcnow
 
 logger = logging.getLogger(__name__)
@@ -193,7 +193,7 @@ def insert_new(session: Session, rows: list[dict[str, Any]]) -> None:
         return
     columns = set(rows[0])
     same = [r for r in rows if set(r) == columns]
-    session.execute(upsert(Reminder).on_conflict_do_nothing(index_elements=["key"]), same)
+    session.execute(upsert(_REMINDER).on_conflict_do_nothing(index_elements=["key"]), same)
     if len(same) != len(rows):
         insert_new(session, [r for r in rows if set(r) != columns])
 
@@ -257,16 +257,25 @@ def next_after(row: OccurrenceRow, zone: str, plan: PlanInfo, now: datetime) -> 
 # ------------------------------------------------------------------ hooks from SqlStore.save
 
 
-def on_new_run(session: Session, runner: Runner, logged_at: datetime, has_pain: bool, tier: str) -> None:
-    """Drops today's after-run prompt and daily check-in; schedules the weekly digest and the follow-up after pain."""
-    zone = runner.timezone
-    if runner.digest and runner.onboarded:
-        schedule_digest(session, runner.id, zone, logged_at)  # type: ignore[arg-type]
+def on_new_run(
+    session: Session, runner_id: int, zone: str, wants_digest: bool, logged_at: datetime, has_pain: bool, tier: str
+) -> None:
+    """Drops today's after-run prompt and daily check-in; schedules the weekly digest and the follow-up after pain.
+
+    wants_digest: the runner is onboarded and has the digest on. One read of the
+    plan, one insert for the digest and the follow-up together.
+    """
+    plan = plan_info(_plan_row(session, runner_id))
+    new_rows = []
+    if wants_digest:
+        cancel_digest(session, runner_id)
+        digest = _occurrence(runner_id, DIGEST, schedule.DIGEST_WEEKDAY, schedule.DIGEST_AT, plan, zone, logged_at)
+        new_rows.append({**digest, "repeat": False})
     day = schedule.timezones.local(logged_at, zone).date()
     t = _REMINDER
     todays = session.execute(
         select(*_CLOSE_COLUMNS).where(
-            t.c.runner_id == runner.id, t.c.kind.in_(("after_run", "daily")), t.c.state == PENDING
+            t.c.runner_id == runner_id, t.c.kind.in_(("after_run", "daily")), t.c.state == PENDING
         )
     ).all()
     done = [
@@ -275,120 +284,31 @@ def on_new_run(session: Session, runner: Runner, logged_at: datetime, has_pain: 
         if row.run_at is not None and schedule.timezones.local(_utc(row.run_at), zone).date() == day
     ]
     _close(session, done, logged_at)
-    if not has_pain:
-        return
-    plan = plan_info(_plan_row(session, runner.id))  # type: ignore[arg-type]
-    session.execute(
-        update(Reminder)
-        .where(Reminder.runner_id == runner.id, Reminder.kind == "followup", Reminder.state == PENDING)  # type: ignore[arg-type]
-        .values(state=SKIPPED, note="superseded")
-    )
-    stage = 0 if tier == Tier.EMERGENCY.value else 1
-    session.add(followup_row(runner.id, stage, logged_at + schedule.FOLLOWUP_DELAY[stage], zone, plan))  # type: ignore[arg-type]
+    if has_pain:
+        session.execute(
+            update(Reminder)
+            .where(Reminder.runner_id == runner_id, Reminder.kind == "followup", Reminder.state == PENDING)  # type: ignore[arg-type]
+            .values(state=SKIPPED, note="superseded")
+        )
+        stage = 0 if tier == Tier.EMERGENCY.value else 1
+        new_rows.append(followup_values(runner_id, stage, logged_at + schedule.FOLLOWUP_DELAY[stage], zone, plan, logged_at))
+    insert_new(session, new_rows)
+
+
+def followup_values(
+    runner_id: int, stage: int, due: datetime, zone: str, plan: PlanInfo, now: datetime
+) -> dict[str, Any]:
+    """The column values of a follow-up (the same columns as a plan occurrence, so they insert together)."""
+    expires = due + schedule.GRACE["followup"]
+    placed = schedule.place(due, expires, zone, plan.quiet_start, plan.quiet_end)
+    return dict(
+        runner_id=runner_id, kind="followup", stage=stage, weekday=None, at=None, run_at=None, due_at=placed or due,
+        expires_at=expires, state=PENDING, attempts=0, repeat=False, created_at=now, key=None,
+    )  # fmt: skip
 
 
 def followup_row(runner_id: int, stage: int, due: datetime, zone: str, plan: PlanInfo) -> Reminder:
-    expires = due + schedule.GRACE["followup"]
-    placed = schedule.place(due, expires, zone, plan.quiet_start, plan.quiet_end)
-    return Reminder(runner_id=runner_id, kind="followup", stage=stage, due_at=placed or due, expires_at=expires)
-
-
-# ------------------------------------------------------------------ the store's reminder methods
-
-
-class ReminderStore:
-    """The reminder half of dialogs.ports.Store; SqlStore inherits it."""
-
-    engine: Engine
-
-    def _runner(self, session: Session, address: Address) -> Runner | None:  # provided by SqlStore
-        raise NotImplementedError
-
-    def plan(self, address: Address) -> PlanInfo | None:
-        with Session(self.engine) as session:
-            runner = self._runner(session, address)
-            row = _plan_row(session, runner.id) if runner else None  # type: ignore[arg-type]
-            return plan_info(row) if row else None
-
-    def set_plan(self, address: Address, plan: PlanInfo, now: datetime) -> None:
-        with Session(self.engine) as session, session.begin():
-            runner = self._runner(session, address)
-            if runner is None:
-                raise LookupError("set_plan for an unknown runner")
-            row = _plan_row(session, runner.id) or ReminderPlan(runner_id=runner.id)  # type: ignore[arg-type]
-            row.slots = [list(s) for s in plan.slots]
-            row.lead_min, row.after_min, row.daily = plan.lead_min, plan.after_min, plan.daily
-            row.quiet_start, row.quiet_end, row.paused = plan.quiet_start, plan.quiet_end, plan.paused
-            row.updated_at = utcnow()
-            session.add(row)
-            session.flush()
-            replan(session, runner.id, runner.timezone, now)  # type: ignore[arg-type]
-
-    def scheduled(self, address: Address, now: datetime, limit: int = 10) -> list[ScheduledInfo]:
-        with Session(self.engine) as session:
-            runner = self._runner(session, address)
-            if runner is None:
-                return []
-            query = (
-                select(Reminder)
-                .where(Reminder.runner_id == runner.id, Reminder.state.in_((PENDING, CLAIMED)))  # type: ignore[attr-defined]
-                .order_by(Reminder.due_at)
-                .limit(limit)
-            )
-            return [ScheduledInfo(r.id, r.kind, _utc(r.due_at)) for r in session.exec(query)]  # type: ignore[arg-type]
-
-    def _own(self, session: Session, address: Address, reminder_id: int) -> Reminder | None:
-        runner = self._runner(session, address)
-        row = session.get(Reminder, reminder_id)
-        if runner is None or row is None or row.runner_id != runner.id:
-            return None
-        return row
-
-    def followup(self, address: Address, reminder_id: int) -> FollowupInfo | None:
-        with Session(self.engine) as session:
-            row = self._own(session, address, reminder_id)
-            if row is None or row.kind != "followup" or row.state != SENT:
-                return None
-            return FollowupInfo(row.id, row.stage, row.answer)  # type: ignore[arg-type]
-
-    def answer_followup(self, address: Address, reminder_id: int, answer: str, next_due: datetime | None) -> bool:
-        with Session(self.engine) as session, session.begin():
-            row = self._own(session, address, reminder_id)
-            if row is None:
-                return False
-            done = session.execute(
-                update(Reminder).where(Reminder.id == row.id, Reminder.answer.is_(None)).values(answer=answer)  # type: ignore[arg-type,union-attr]
-            )
-            if done.rowcount != 1:  # type: ignore[attr-defined]
-                return False
-            if next_due is not None:
-                runner = session.get(Runner, row.runner_id)
-                plan = plan_info(_plan_row(session, row.runner_id))  # type: ignore[arg-type]
-                session.add(followup_row(row.runner_id, row.stage + 1, next_due, runner.timezone, plan))  # type: ignore[arg-type,union-attr]
-            return True
-
-    def snooze(self, address: Address, reminder_id: int, due: datetime) -> bool:
-        with Session(self.engine) as session, session.begin():
-            row = self._own(session, address, reminder_id)
-            if row is None or row.state != SENT:
-                return False
-            grace = schedule.SNOOZE_GRACE if row.kind == "warmup" else schedule.GRACE.get(row.kind, schedule.SNOOZE_GRACE)
-            runner = session.get(Runner, row.runner_id)
-            plan = plan_info(_plan_row(session, row.runner_id))  # type: ignore[arg-type]
-            placed = schedule.place(due, due + grace, runner.timezone, plan.quiet_start, plan.quiet_end)  # type: ignore[union-attr]
-            session.add(
-                Reminder(
-                    runner_id=row.runner_id,
-                    kind=row.kind,
-                    stage=row.stage,
-                    weekday=row.weekday,
-                    at=row.at,
-                    run_at=row.run_at,
-                    due_at=placed or due,
-                    expires_at=due + grace,
-                )
-            )
-            return True
+    return Reminder(**followup_values(runner_id, stage, due, zone, plan, utcnow()))
 
 
 # ------------------------------------------------------------------ the dispatcher's queries

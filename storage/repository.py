@@ -2,22 +2,27 @@
 
 from __future__ import annotations
 
+import copy
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import replace
 from datetime import datetime, timezone
 from typing import Any
 
 from sqlalchemy import and_, delete, update
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Session, SQLModel, select
 
 from dialogs.messages import Address, ChatKind
 from dialogs.models import Profile, RunRecord
-from dialogs.ports import Change, ClubRunInfo, Conversation, Forget, NewRun, Snapshot
-from storage import reminders
+from dialogs.ports import Change, Conversation, Forget, NewRun, Snapshot
+from storage import reminders, turns
+from storage.clubs import ClubStore
+from storage.plans import ReminderStore
+from storage.database import TURN_OPTION, checkpoint
 from storage.tables import (
-    Club,
     ClubMember,
-    ClubRun,
     ConversationState,
     PainReport,
     Run,
@@ -25,6 +30,9 @@ from storage.tables import (
     TriageRecord,
     utcnow,
 )
+from storage.turns import Loaded, StaleTurn
+
+__all__ = ["SqlStore", "StaleTurn"]
 
 logger = logging.getLogger(__name__)
 
@@ -47,19 +55,50 @@ def _json_row(row: Any) -> dict[str, Any]:
     return {key: (_utc(value).isoformat() if isinstance(value, datetime) else value) for key, value in row.items()}  # type: ignore[union-attr]
 
 
+def _strip_nul(value: Any) -> Any:
+    """Drops NUL characters from every string in the value (PostgreSQL text cannot hold them)."""
+    if isinstance(value, str):
+        return value.replace("\x00", "")
+    if isinstance(value, dict):
+        return {_strip_nul(k): _strip_nul(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(_strip_nul(v) for v in value)
+    return value
+
+
+def _without_nul(change: Change) -> Change:
+    """The change with NULs taken out of the profile and the conversation data."""
+    profile = change.profile
+    if profile is not None:
+        profile = replace(profile, **{f: _strip_nul(getattr(profile, f)) for f in PROFILE_FIELDS})
+    conversation = replace(change.conversation, data=_strip_nul(change.conversation.data))
+    return replace(change, conversation=conversation, profile=profile)
+
+
 def _profile_of(runner: Runner) -> Profile:
     return Profile(**{f: getattr(runner, f) for f in PROFILE_FIELDS})
 
 
-class SqlStore(reminders.ReminderStore):
+class SqlStore(ClubStore, ReminderStore):
     """Reads and writes runners, their conversations and runs through SQLModel."""
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        self._turn_engine = engine.execution_options(**{TURN_OPTION: True})
+        self.waits_on_network = engine.dialect.name != "sqlite"
 
     def _runner(self, session: Session, address: Address) -> Runner | None:
         query = select(Runner).where(Runner.platform == address.platform, Runner.user_id == address.user_id)
         return session.exec(query).first()
+
+    def _runner_id(self, session: Session, address: Address) -> int | None:
+        """The runner's id: from the open turn when it loaded one, else one query."""
+        turn = turns.current(address)
+        if turn is not None and turn.loaded.runner_id is not None:
+            return turn.loaded.runner_id
+        return session.exec(
+            select(Runner.id).where(Runner.platform == address.platform, Runner.user_id == address.user_id)
+        ).first()
 
     def _conversation_row(self, session: Session, runner_id: int, chat_id: str) -> ConversationState | None:
         query = select(ConversationState).where(
@@ -67,7 +106,21 @@ class SqlStore(reminders.ReminderStore):
         )
         return session.exec(query).first()
 
+    @contextmanager
+    def turn(self, address: Address) -> Iterator[Snapshot]:
+        """Holds the runner's lock from load to save; every store call inside shares its transaction."""
+        with turns.opened(self._turn_engine, address) as turn:
+            snapshot, turn.loaded = self._load(turn.session.connection(), address)
+            yield snapshot
+        if turn.forgot:
+            checkpoint(self.engine)
+
     def load(self, address: Address) -> Snapshot:
+        """Reads the runner and this chat's conversation (outside a turn: no lock)."""
+        with self.engine.connect() as connection:
+            return self._load(connection, address)[0]
+
+    def _load(self, connection: Connection, address: Address) -> tuple[Snapshot, Loaded]:
         """Reads the runner and this chat's conversation in one query, as plain rows."""
         runners, conversations = Runner.__table__, ConversationState.__table__  # type: ignore[attr-defined]
         joined = runners.outerjoin(
@@ -75,14 +128,20 @@ class SqlStore(reminders.ReminderStore):
             and_(conversations.c.runner_id == runners.c.id, conversations.c.chat_id == address.chat_id),
         )
         query = (
-            select(runners, conversations.c.state, conversations.c.data, conversations.c.question)
+            select(
+                runners,
+                conversations.c.id.label("conversation_id"),
+                conversations.c.state,
+                conversations.c.data,
+                conversations.c.question,
+                conversations.c.version,
+            )
             .select_from(joined)
             .where(runners.c.platform == address.platform, runners.c.user_id == address.user_id)
         )
-        with self.engine.connect() as connection:
-            row = connection.execute(query).mappings().first()
+        row = connection.execute(query).mappings().first()
         if row is None:
-            return Snapshot(profile=None, conversation=Conversation())
+            return Snapshot(profile=None, conversation=Conversation()), Loaded()
         conversation = (
             Conversation(state=row["state"], data=dict(row["data"] or {}), question=row["question"])
             if row["state"] is not None
@@ -90,80 +149,134 @@ class SqlStore(reminders.ReminderStore):
         )
         profile = Profile(**{name: row[name] for name in PROFILE_FIELDS})
         profile.risks = list(profile.risks or [])
-        return Snapshot(profile=profile, conversation=conversation, active=row["active"])
+        loaded = Loaded(
+            runner_id=row["id"],
+            active=row["active"],
+            chat_id=row["chat_id"],
+            conversation_id=row["conversation_id"],
+            version=row["version"] or 0,
+            conversation=copy.deepcopy(conversation) if row["conversation_id"] is not None else None,
+            profile=profile,
+        )
+        return Snapshot(profile=profile, conversation=conversation, active=row["active"]), loaded
 
     def save(self, address: Address, change: Change) -> None:
-        if self._save_conversation_only(address, change):
+        """Writes what a step changed, atomically; in a turn, only if the conversation is still as loaded."""
+        change = _without_nul(change)
+        turn = turns.current(address)
+        if turn is None:
+            with Session(self.engine) as session, session.begin():
+                _, loaded = self._load(session.connection(), address)
+                forgot = self._apply(session, address, change, loaded, check=False)
+            if forgot:
+                checkpoint(self.engine)
             return
-        with Session(self.engine) as session, session.begin():
-            runner = self._runner(session, address)
-            if any(isinstance(e, Forget) for e in change.effects):
-                if runner is not None:
-                    self._delete_runner(session, runner.id)  # type: ignore[arg-type]
-                return
+        if self._unchanged(address, change, turn.loaded):
+            return  # e.g. /help: nothing to write
+        turn.wrote = True
+        turn.forgot = self._apply(turn.session, address, change, turn.loaded, check=True)
+
+    @staticmethod
+    def _reachable_here(address: Address, loaded: Loaded) -> bool:
+        """The runner row already says they are active and reachable in this chat."""
+        if loaded.runner_id is None or not loaded.active:
+            return False
+        return address.chat_kind is not ChatKind.PRIVATE or loaded.chat_id == address.chat_id
+
+    def _unchanged(self, address: Address, change: Change, loaded: Loaded) -> bool:
+        return (
+            change.profile is None
+            and not change.effects
+            and loaded.conversation is not None
+            and change.conversation == loaded.conversation
+            and self._reachable_here(address, loaded)
+        )
+
+    def _apply(self, session: Session, address: Address, change: Change, loaded: Loaded, check: bool) -> bool:
+        """Applies the change in `session`; returns True if the runner was forgotten.
+
+        check: refuse (StaleTurn) if the conversation row's version moved since `loaded`.
+        """
+        if any(isinstance(e, Forget) for e in change.effects):
+            if loaded.runner_id is not None:
+                self._delete_runner(session, loaded.runner_id)
+            return True
+        if change.profile is None and not change.effects and loaded.conversation_id is not None and self._reachable_here(address, loaded):
+            self._write_conversation(session, loaded, change.conversation, check)
+            return False
+        runner: Runner | None = None
+        if loaded.runner_id is None or not self._reachable_here(address, loaded) or change.profile is not None:
+            runner = session.get(Runner, loaded.runner_id) if loaded.runner_id is not None else None
             if runner is None:
                 runner = Runner(platform=address.platform, user_id=address.user_id, chat_id=address.chat_id)
                 session.add(runner)
                 session.flush()
-            if address.chat_kind is ChatKind.PRIVATE:
-                runner.chat_id = address.chat_id
-            runner.active = True
-            old_zone, old_digest = runner.timezone, runner.digest
-            if change.profile is not None:
-                for name in PROFILE_FIELDS:
-                    setattr(runner, name, getattr(change.profile, name))
-            runner.updated_at = utcnow()
-            if runner.timezone != old_zone:
-                reminders.replan(session, runner.id, runner.timezone, utcnow())  # type: ignore[arg-type]
-            if old_digest and not runner.digest:
-                reminders.cancel_digest(session, runner.id)  # type: ignore[arg-type]
-            elif runner.digest and not old_digest and runner.onboarded:
-                reminders.schedule_digest(session, runner.id, runner.timezone, utcnow())  # type: ignore[arg-type]
-            for effect in change.effects:
-                if isinstance(effect, NewRun):
-                    self._add_run(session, runner.id, effect)  # type: ignore[arg-type]
-                    reminders.on_new_run(
-                        session, runner, effect.logged_at, bool(effect.checkin.has_pain), effect.result.tier.value
-                    )
-            row = self._conversation_row(session, runner.id, address.chat_id)  # type: ignore[arg-type]
-            if row is None:
-                row = ConversationState(runner_id=runner.id, chat_id=address.chat_id)  # type: ignore[arg-type]
-                session.add(row)
-            row.state = change.conversation.state
-            row.data = dict(change.conversation.data)
-            row.question = change.conversation.question
-            row.updated_at = utcnow()
-
-    def _save_conversation_only(self, address: Address, change: Change) -> bool:
-        """Writes just the conversation row when nothing else changed (most turns).
-
-        Returns False, having written nothing, when the full path is needed: a new
-        runner or chat, a profile change, an effect, or a runner marked inactive.
-        """
-        if change.profile is not None or change.effects:
-            return False
-        runners, conversations = Runner.__table__, ConversationState.__table__  # type: ignore[attr-defined]
-        with self.engine.begin() as connection:
-            runner = connection.execute(
-                select(runners.c.id, runners.c.active, runners.c.chat_id).where(
-                    runners.c.platform == address.platform, runners.c.user_id == address.user_id
+            self._update_runner(session, runner, address, change.profile)
+        runner_id = runner.id if runner is not None else loaded.runner_id
+        profile = _profile_of(runner) if runner is not None else loaded.profile
+        for effect in change.effects:
+            if isinstance(effect, NewRun):
+                self._add_run(session, runner_id, effect)  # type: ignore[arg-type]
+                reminders.on_new_run(
+                    session,
+                    runner_id,  # type: ignore[arg-type]
+                    profile.timezone,  # type: ignore[union-attr]
+                    bool(profile.digest and profile.onboarded),  # type: ignore[union-attr]
+                    effect.logged_at,
+                    bool(effect.checkin.has_pain),
+                    effect.result.tier.value,
                 )
-            ).first()
-            if runner is None or not runner.active:
-                return False
-            if address.chat_kind is ChatKind.PRIVATE and runner.chat_id != address.chat_id:
-                return False
-            updated = connection.execute(
-                update(conversations)
-                .where(conversations.c.runner_id == runner.id, conversations.c.chat_id == address.chat_id)
-                .values(
+        if loaded.conversation_id is not None:
+            self._write_conversation(session, loaded, change.conversation, check)
+        else:
+            session.add(
+                ConversationState(
+                    runner_id=runner_id,  # type: ignore[arg-type]
+                    chat_id=address.chat_id,
                     state=change.conversation.state,
                     data=dict(change.conversation.data),
                     question=change.conversation.question,
-                    updated_at=utcnow(),
                 )
             )
-            return updated.rowcount == 1
+        session.flush()
+        return False
+
+    def _update_runner(self, session: Session, runner: Runner, address: Address, profile: Profile | None) -> None:
+        """Marks the runner reachable here and applies a new profile, keeping their reminders in step."""
+        if address.chat_kind is ChatKind.PRIVATE:
+            runner.chat_id = address.chat_id
+        runner.active = True
+        old_zone, old_digest = runner.timezone, runner.digest
+        if profile is not None:
+            for name in PROFILE_FIELDS:
+                setattr(runner, name, getattr(profile, name))
+        runner.updated_at = utcnow()
+        if runner.timezone != old_zone:
+            reminders.replan(session, runner.id, runner.timezone, utcnow())  # type: ignore[arg-type]
+        if old_digest and not runner.digest:
+            reminders.cancel_digest(session, runner.id)  # type: ignore[arg-type]
+        elif runner.digest and not old_digest and runner.onboarded:
+            reminders.schedule_digest(session, runner.id, runner.timezone, utcnow())  # type: ignore[arg-type]
+
+    def _write_conversation(self, session: Session, loaded: Loaded, conversation: Conversation, check: bool) -> None:
+        """One UPDATE of the conversation row; with `check`, only if its version is the one loaded."""
+        table = ConversationState.__table__  # type: ignore[attr-defined]
+        where = [table.c.id == loaded.conversation_id]
+        if check:
+            where.append(table.c.version == loaded.version)
+        done = session.execute(
+            update(table)
+            .where(*where)
+            .values(
+                state=conversation.state,
+                data=dict(conversation.data),
+                question=conversation.question,
+                version=table.c.version + 1,
+                updated_at=utcnow(),
+            )
+        )
+        if done.rowcount != 1:  # type: ignore[attr-defined]
+            raise StaleTurn("the conversation changed since this turn loaded it")
 
     def _add_run(self, session: Session, runner_id: int, effect: NewRun) -> None:
         c = effect.checkin
@@ -246,9 +359,21 @@ class SqlStore(reminders.ReminderStore):
         return records
 
     def recent_runs(self, address: Address, limit: int = 10) -> list[RunRecord]:
-        with Session(self.engine) as session:
-            runner = self._runner(session, address)
-            return self._runs(session, runner.id, limit) if runner else []  # type: ignore[arg-type]
+        """The runner's latest runs, newest first; limit=0 for all of them."""
+        with turns.using(self.engine) as session:
+            runner_id = self._runner_id(session, address)
+            return self._runs(session, runner_id, limit) if runner_id is not None else []
+
+    def runs_since(self, address: Address, since: datetime) -> list[RunRecord]:
+        """The runs logged since `since`, newest first (one indexed range read).
+
+        An imported run is logged after it happened, so every run whose file
+        start time is after `since` is here too; callers that go by the start
+        time (progress.run_time) filter the few logged since but run before.
+        """
+        with turns.using(self.engine) as session:
+            runner_id = self._runner_id(session, address)
+            return self._runs(session, runner_id, None, since) if runner_id is not None else []
 
     def export_rows(self, address: Address) -> list[dict[str, Any]]:
         """Returns one row per run with its pain report and triage, oldest first."""
@@ -277,7 +402,7 @@ class SqlStore(reminders.ReminderStore):
         runner row), so a table added later is exported without a change here. Empty when
         nothing is stored about them.
         """
-        with Session(self.engine) as session:
+        with turns.using(self.engine) as session:
             runner = self._runner(session, address)
             if runner is None:
                 return {}
@@ -293,7 +418,7 @@ class SqlStore(reminders.ReminderStore):
 
     def set_active(self, platform: str, user_id: str, active: bool) -> None:
         """Marks a runner reachable or not (e.g. after the platform says they blocked us)."""
-        with Session(self.engine) as session, session.begin():
+        with turns.using(self.engine, write=True) as session:
             runner = session.exec(
                 select(Runner).where(Runner.platform == platform, Runner.user_id == user_id)
             ).first()
@@ -304,7 +429,7 @@ class SqlStore(reminders.ReminderStore):
 
     def digest_inputs(self, runner_id: int, since: datetime) -> tuple[Profile, list[RunRecord]] | None:
         """Returns the runner's profile and the runs logged since `since`; None if the runner is gone."""
-        with Session(self.engine) as session:
+        with turns.using(self.engine) as session:
             runner = session.get(Runner, runner_id)
             if runner is None:
                 return None
@@ -312,92 +437,6 @@ class SqlStore(reminders.ReminderStore):
 
     def club_member_runs(self, club_id: int, since: datetime) -> dict[str, list[RunRecord]]:
         """Returns each member's runs logged since `since`, keyed by an opaque member key (never shown)."""
-        with Session(self.engine) as session:
+        with turns.using(self.engine) as session:
             members = session.exec(select(ClubMember.runner_id).where(ClubMember.club_id == club_id)).all()
             return {str(runner_id): self._runs(session, runner_id, None, since) for runner_id in members}
-
-    # Clubs: group chats and their weekly runs.
-
-    def note_club_member(self, address: Address) -> None:
-        """Records that the runner used a command in this group (only a runner we already know)."""
-        with Session(self.engine) as session, session.begin():
-            runner = self._runner(session, address)
-            if runner is None:
-                return
-            club = self._club(session, address.platform, address.chat_id, create=True)
-            query = select(ClubMember).where(ClubMember.club_id == club.id, ClubMember.runner_id == runner.id)  # type: ignore[union-attr]
-            member = session.exec(query).first()
-            if member is None:
-                session.add(ClubMember(club_id=club.id, runner_id=runner.id))  # type: ignore[union-attr,arg-type]
-            else:
-                member.seen_at = utcnow()
-
-    def club_summary_on(self, platform: str, chat_id: str) -> bool:
-        with Session(self.engine) as session:
-            club = self._club(session, platform, chat_id)
-            return bool(club and club.summary)
-
-    def set_club_summary(self, platform: str, chat_id: str, on: bool) -> None:
-        """Turns the weekly anonymous summary on or off; off drops the one already scheduled."""
-        with Session(self.engine) as session, session.begin():
-            club = self._club(session, platform, chat_id, create=True)
-            club.summary = on  # type: ignore[union-attr]
-            if not on:
-                session.execute(
-                    delete(reminders.Reminder).where(
-                        reminders.Reminder.club_id == club.id,  # type: ignore[union-attr,arg-type]
-                        reminders.Reminder.kind == reminders.CLUB_SUMMARY,  # type: ignore[arg-type]
-                        reminders.Reminder.state == reminders.PENDING,  # type: ignore[arg-type]
-                    )
-                )
-
-    def _club(self, session: Session, platform: str, chat_id: str, create: bool = False) -> Club | None:
-        club = session.exec(select(Club).where(Club.platform == platform, Club.chat_id == chat_id)).first()
-        if club is None and create:
-            club = Club(platform=platform, chat_id=chat_id)
-            session.add(club)
-            session.flush()
-        return club
-
-    def club_runs(self, platform: str, chat_id: str) -> list[ClubRunInfo]:
-        with Session(self.engine) as session:
-            club = self._club(session, platform, chat_id)
-            if club is None:
-                return []
-            query = select(ClubRun).where(ClubRun.club_id == club.id).order_by(ClubRun.weekday, ClubRun.time)
-            return [ClubRunInfo(r.id, r.weekday, r.time, r.place) for r in session.exec(query)]  # type: ignore[arg-type]
-
-    def club_timezone(self, platform: str, chat_id: str) -> str:
-        with Session(self.engine) as session:
-            club = self._club(session, platform, chat_id)
-            return club.timezone if club else "UTC"
-
-    def set_club_timezone(self, platform: str, chat_id: str, zone: str) -> None:
-        with Session(self.engine) as session, session.begin():
-            self._club(session, platform, chat_id, create=True).timezone = zone  # type: ignore[union-attr]
-
-    def add_club_run(self, platform: str, chat_id: str, run: ClubRunInfo) -> None:
-        with Session(self.engine) as session, session.begin():
-            club = self._club(session, platform, chat_id, create=True)
-            session.add(ClubRun(club_id=club.id, weekday=run.weekday, time=run.time, place=run.place))  # type: ignore[union-attr,arg-type]
-
-    def remove_club_run(self, platform: str, chat_id: str, run_id: int) -> None:
-        with Session(self.engine) as session, session.begin():
-            club = self._club(session, platform, chat_id)
-            if club is not None:
-                session.execute(delete(ClubRun).where(ClubRun.id == run_id, ClubRun.club_id == club.id))  # type: ignore[arg-type]
-
-    def set_club_active(self, platform: str, chat_id: str, active: bool, title: str | None = None) -> None:
-        """Records the coach being added to (or removed from) a group; settings are kept either way."""
-        with Session(self.engine) as session, session.begin():
-            club = self._club(session, platform, chat_id, create=True)
-            club.active = active  # type: ignore[union-attr]
-            if title:
-                club.title = title  # type: ignore[union-attr]
-
-    def migrate_chat(self, platform: str, old_chat_id: str, new_chat_id: str) -> None:
-        """Moves a club to its new chat id (a Telegram group upgraded to a supergroup)."""
-        with Session(self.engine) as session, session.begin():
-            club = self._club(session, platform, old_chat_id)
-            if club is not None and self._club(session, platform, new_chat_id) is None:
-                club.chat_id = new_chat_id

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import JSON, Column, UniqueConstraint, false, true
+from sqlalchemy import JSON, Column, Index, UniqueConstraint, false, true
 from sqlmodel import Field, SQLModel
 
 
@@ -64,10 +64,14 @@ class ConversationState(SQLModel, table=True):
     state: str = "idle"
     data: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     question: int = 0
+    version: int = Field(default=0, sa_column_kwargs={"server_default": "0"})  # bumps with every save; a stale turn's save is refused
     updated_at: datetime = Field(default_factory=utcnow)
 
 
 class Run(SQLModel, table=True):
+    # The last turn of a check-in reads one runner's runs of the last weeks (SqlStore.runs_since).
+    __table_args__ = (Index("ix_run_runner_logged", "runner_id", "logged_at"),)
+
     id: int | None = Field(default=None, primary_key=True)
     runner_id: int = Field(foreign_key="runner.id", index=True)
     logged_at: datetime = Field(default_factory=utcnow, index=True)

@@ -1,0 +1,124 @@
+"""The store's reminder half: a runner's plan, pending reminders, follow-up answers and snoozes."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import update
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
+
+from dialogs import plan as schedule
+from dialogs.messages import Address
+from dialogs.ports import FollowupInfo, PlanInfo, ScheduledInfo
+from storage import turns
+from storage.reminders import (
+    CLAIMED,
+    PENDING,
+    SENT,
+    Reminder,
+    ReminderPlan,
+    _plan_row,
+    _utc,
+    followup_row,
+    plan_info,
+    replan,
+)
+from storage.tables import Runner, utcnow
+
+
+class ReminderStore:
+    """The reminder half of dialogs.ports.Store; SqlStore inherits it."""
+
+    engine: Engine
+
+    def _runner(self, session: Session, address: Address) -> Runner | None:  # provided by SqlStore
+        raise NotImplementedError
+
+    def plan(self, address: Address) -> PlanInfo | None:
+        with turns.using(self.engine) as session:
+            runner = self._runner(session, address)
+            row = _plan_row(session, runner.id) if runner else None  # type: ignore[arg-type]
+            return plan_info(row) if row else None
+
+    def set_plan(self, address: Address, plan: PlanInfo, now: datetime) -> None:
+        with turns.using(self.engine, write=True) as session:
+            runner = self._runner(session, address)
+            if runner is None:
+                raise LookupError("set_plan for an unknown runner")
+            row = _plan_row(session, runner.id) or ReminderPlan(runner_id=runner.id)  # type: ignore[arg-type]
+            row.slots = [list(s) for s in plan.slots]
+            row.lead_min, row.after_min, row.daily = plan.lead_min, plan.after_min, plan.daily
+            row.quiet_start, row.quiet_end, row.paused = plan.quiet_start, plan.quiet_end, plan.paused
+            row.updated_at = utcnow()
+            session.add(row)
+            session.flush()
+            replan(session, runner.id, runner.timezone, now)  # type: ignore[arg-type]
+
+    def scheduled(self, address: Address, now: datetime, limit: int = 10) -> list[ScheduledInfo]:
+        with turns.using(self.engine) as session:
+            runner = self._runner(session, address)
+            if runner is None:
+                return []
+            query = (
+                select(Reminder)
+                .where(Reminder.runner_id == runner.id, Reminder.state.in_((PENDING, CLAIMED)))  # type: ignore[attr-defined]
+                .order_by(Reminder.due_at)
+                .limit(limit)
+            )
+            return [ScheduledInfo(r.id, r.kind, _utc(r.due_at)) for r in session.exec(query)]  # type: ignore[arg-type]
+
+    def _own(self, session: Session, address: Address, reminder_id: int) -> Reminder | None:
+        runner = self._runner(session, address)
+        row = session.get(Reminder, reminder_id)
+        if runner is None or row is None or row.runner_id != runner.id:
+            return None
+        return row
+
+    def followup(self, address: Address, reminder_id: int) -> FollowupInfo | None:
+        with turns.using(self.engine) as session:
+            row = self._own(session, address, reminder_id)
+            if row is None or row.kind != "followup" or row.state != SENT:
+                return None
+            return FollowupInfo(row.id, row.stage, row.answer)  # type: ignore[arg-type]
+
+    def answer_followup(self, address: Address, reminder_id: int, answer: str, next_due: datetime | None) -> bool:
+        with turns.using(self.engine, write=True) as session:
+            row = self._own(session, address, reminder_id)
+            if row is None:
+                return False
+            done = session.execute(
+                update(Reminder).where(Reminder.id == row.id, Reminder.answer.is_(None)).values(answer=answer)  # type: ignore[arg-type,union-attr]
+            )
+            if done.rowcount != 1:  # type: ignore[attr-defined]
+                return False
+            if next_due is not None:
+                runner = session.get(Runner, row.runner_id)
+                plan = plan_info(_plan_row(session, row.runner_id))  # type: ignore[arg-type]
+                session.add(followup_row(row.runner_id, row.stage + 1, next_due, runner.timezone, plan))  # type: ignore[arg-type,union-attr]
+            return True
+
+    def snooze(self, address: Address, reminder_id: int, due: datetime) -> bool:
+        with turns.using(self.engine, write=True) as session:
+            row = self._own(session, address, reminder_id)
+            if row is None or row.state != SENT:
+                return False
+            grace = schedule.SNOOZE_GRACE if row.kind == "warmup" else schedule.GRACE.get(row.kind, schedule.SNOOZE_GRACE)
+            runner = session.get(Runner, row.runner_id)
+            plan = plan_info(_plan_row(session, row.runner_id))  # type: ignore[arg-type]
+            placed = schedule.place(due, due + grace, runner.timezone, plan.quiet_start, plan.quiet_end)  # type: ignore[union-attr]
+            session.add(
+                Reminder(
+                    runner_id=row.runner_id,
+                    kind=row.kind,
+                    stage=row.stage,
+                    weekday=row.weekday,
+                    at=row.at,
+                    run_at=row.run_at,
+                    due_at=placed or due,
+                    expires_at=due + grace,
+                )
+            )
+            return True
+
+
