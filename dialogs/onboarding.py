@@ -9,6 +9,7 @@ the one the runner picks. Each answer is saved as it comes, so
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from typing import Any
 
 from dialogs import advice, parsing, timezones
@@ -16,6 +17,7 @@ from dialogs.checkin import SURFACE_OPTIONS
 from dialogs.flow import Context, NotUnderstood, Outcome, Question, ask, fresh, idle, read_answer
 from dialogs.messages import Button, Incoming, Reply, rows
 from dialogs.models import Profile
+from dialogs.ports import Conversation
 
 logger = logging.getLogger(__name__)
 
@@ -64,7 +66,7 @@ QUESTIONS: dict[str, Question] = {
             slot="timezone",
             prompt=(
                 "Which time zone are you in, so reminders arrive at the right hour? "
-                "Send a city (Leeds), a zone (Europe/London) or an offset (+01:00), or share your location if your app can."
+                "Send a city (Leeds), a zone (Europe/London) or an offset (+01:00)."
             ),
             options=(("Skip (use UTC)", "UTC"),),
             parse=lambda text, ctx: timezones.resolve(text),
@@ -124,6 +126,18 @@ LABELS = {
 }
 
 
+LOCATION_PLATFORMS = frozenset({"telegram"})  # where a runner can answer with a shared location
+SHARE_LOCATION = "Or share your location."
+
+
+def _ask(ctx: Context, conversation: Conversation, question: Question, prefix: str = "", bump: bool = True) -> Reply:
+    """Draws a question; the time-zone one offers a shared location where the platform can send one."""
+    reply = ask(conversation, question, prefix=prefix, bump=bump)
+    if question.slot == "timezone" and ctx.address.platform in LOCATION_PLATFORMS:
+        return replace(reply, text=f"{reply.text} {SHARE_LOCATION}", asks_location=True)
+    return reply
+
+
 def welcome(ctx: Context) -> Outcome:
     """Greets a new runner, says what the coach is and is not, and asks the first question."""
     conversation = fresh(ctx.conversation)
@@ -135,7 +149,7 @@ def welcome(ctx: Context) -> Outcome:
         "stretches, surfaces, rest or strength work to suit.\n\n" + advice.disclaimer()
     )
     return Outcome(
-        [Reply(text=intro), ask(conversation, QUESTIONS[ORDER[0]], prefix="A few quick questions first.")],
+        [Reply(text=intro), _ask(ctx, conversation, QUESTIONS[ORDER[0]], prefix="A few quick questions first.")],
         conversation,
         profile=ctx.profile,
     )
@@ -159,7 +173,7 @@ def step(ctx: Context, incoming: Incoming) -> Outcome:
         value: Any = read_answer(question, incoming, ctx)
     except (NotUnderstood, parsing.InputError) as problem:
         note = str(problem) if isinstance(problem, parsing.InputError) else question.reask
-        return Outcome([ask(conversation, question, prefix=note, bump=False)], conversation)
+        return Outcome([_ask(ctx, conversation, question, prefix=note, bump=False)], conversation)
     profile = Profile.from_dict(ctx.profile.to_dict())
     setattr(profile, slot, value)
     note = _confirmation(slot, profile, ctx)
@@ -170,7 +184,7 @@ def step(ctx: Context, incoming: Incoming) -> Outcome:
     if position + 1 < len(ORDER):
         nxt = ORDER[position + 1]
         conversation.state = f"{PREFIX}:{nxt}"
-        return Outcome([ask(conversation, QUESTIONS[nxt], prefix=note)], conversation, profile=profile)
+        return Outcome([_ask(ctx, conversation, QUESTIONS[nxt], prefix=note)], conversation, profile=profile)
     profile.onboarded = True
     name = profile.name or "runner"
     done = (
@@ -221,4 +235,4 @@ def settings_step(ctx: Context, incoming: Incoming) -> Outcome:
     if choice not in QUESTIONS:
         return Outcome([Reply(text="Pick a setting from the buttons, or /cancel.")], conversation)
     conversation.state = f"{SETTINGS}:{choice}"
-    return Outcome([ask(conversation, QUESTIONS[choice])], conversation)
+    return Outcome([_ask(ctx, conversation, QUESTIONS[choice])], conversation)
