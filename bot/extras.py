@@ -9,7 +9,7 @@ logger = logging.getLogger(__name__)
 
 # extra -> the modules it brings (the first missing one is named)
 MODULES = {
-    "telegram": ("telegram", "timezonefinder"),
+    "telegram": ("telegram", "tzfpy"),
     "discord": ("discord",),
     "postgres": ("psycopg",),
     "charts": ("matplotlib",),

@@ -46,7 +46,7 @@ def test_run_with_a_token_but_no_platform_library_names_its_extra(tmp_path: Path
 
 
 def test_the_terminal_coach_needs_no_extra(tmp_path: Path) -> None:
-    result = without(["telegram", "discord", "psycopg", "matplotlib", "timezonefinder"], ["chat"], tmp_path)
+    result = without(["telegram", "discord", "psycopg", "matplotlib", "tzfpy"], ["chat"], tmp_path)
     assert result.returncode == 0, result.stderr
     assert "/checkin" in result.stdout and "Traceback" not in result.stderr
 

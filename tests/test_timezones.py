@@ -74,3 +74,14 @@ def test_city_table_is_small_and_every_zone_in_it_is_real() -> None:
     assert len(zones) > 300
     for name in zones:
         assert timezones.zone(name) is not UTC or name == "UTC"
+
+
+@pytest.mark.parametrize(
+    "latitude, longitude, zone",
+    [(51.5, -0.12, "Europe/London"), (48.14, 11.58, "Europe/Berlin"), (40.71, -74.0, "America/New_York"),
+     (-33.87, 151.21, "Australia/Sydney"), (float("nan"), 0.0, None), (95.0, 0.0, None)],
+)
+def test_a_shared_location_gives_its_zone(latitude: float, longitude: float, zone: str | None) -> None:
+    from bot.geo import zone_at
+
+    assert zone_at(latitude, longitude) == zone
