@@ -34,8 +34,8 @@ IMPORT = "/import"  # /import PATH sends a GPX or FIT file, as an upload would
 PROMPT = "you> "
 CHART_NAME = "backstride-chart.png"
 TEXTS = {
-    "banner": "Backstride (terminal, runner '{name}'). Type /start to begin, /help for commands, Ctrl-D or Ctrl-C to quit.\n"
-    "Reminders you plan arrive here while this is open.\n\n",
+    "banner": "Backstride (terminal, runner '{name}'). Type /start to begin, /help for commands, "
+    "Ctrl-D or Ctrl-C to quit.\nReminders you plan arrive here while this is open.\n\n",
     "no_file": f"No file found. Usage: {IMPORT} PATH (a .gpx or .fit file)\n\n",
     "resumed": "Where we left off:\n",
     "saved_file": "[file saved: {path}]",

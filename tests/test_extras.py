@@ -11,19 +11,22 @@ import pytest
 
 from dialogs.models import Checkin, Profile, Tier, TriageResult
 from dialogs.ports import Change, Conversation, NewRun
+from tests.cli_env import fresh_user
 from tests.conftest import Chat, onboard
 
 ROOT = Path(__file__).resolve().parents[1]
-BLOCK = "import sys\nfor name in {names!r}: sys.modules[name] = None\nfrom bot.cli import main\nsys.exit(main({argv!r}))"
+BLOCK = (
+    "import sys\nfor name in {names!r}: sys.modules[name] = None\n"
+    "from bot.cli import main\nsys.exit(main({argv!r}))"
+)
 
 
 def without(modules: list[str], argv: list[str], tmp_path: Path, **env: str) -> subprocess.CompletedProcess[str]:
     """Runs `backstride ARGV` as if the given modules were not installed."""
-    clean = {k: v for k, v in __import__("os").environ.items() if not k.startswith(("DATABASE_URL", "TELEGRAM_", "DISCORD_"))}
     return subprocess.run(
         [sys.executable, "-c", BLOCK.format(names=modules, argv=argv)], cwd=tmp_path, input="/help\n",
         capture_output=True, text=True, timeout=60,
-        env={**clean, "PYTHONPATH": str(ROOT), "XDG_DATA_HOME": str(tmp_path), **env},
+        env=fresh_user(tmp_path, PYTHONPATH=str(ROOT), **env),
     )  # fmt: skip
 
 
@@ -60,7 +63,8 @@ async def test_progress_without_the_charts_extra_answers_in_words(
     profile = Profile(name="Ann", timezone="Europe/London", onboarded=True)
     for days_ago in (1, 3, 8, 10, 15):
         checkin = Checkin(distance_km=5, duration_min=30, surface="grass", effort="easy", has_pain=False, pain_score=0)
-        run = NewRun(checkin=checkin, result=TriageResult(Tier.KEEP_EASY, ()), logged_at=chat.engine.clock() - timedelta(days=days_ago))
+        when = chat.engine.clock() - timedelta(days=days_ago)
+        run = NewRun(checkin=checkin, result=TriageResult(Tier.KEEP_EASY, ()), logged_at=when)
         store.save(chat.address, Change(conversation=Conversation(), profile=profile, effects=[run]))
     replies = await chat.say("/progress")
     assert replies[0].image is None

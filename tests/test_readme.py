@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import re
 import subprocess
 import sys
@@ -11,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from dialogs import timezones
+from tests.cli_env import fresh_user
 
 ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -37,15 +37,10 @@ SLASH_COMMANDS = sorted(set(re.findall(r"`(/[a-z]+)(?: [A-Z]+)?`", NAMED)))
 DEV_COMMANDS = sorted(set(re.findall(r"\./dev ([a-z]+(?: upgrade| current| --as \w+)?)", NAMED)))
 
 
-def env_for(home: Path, **extra: str) -> dict[str, str]:
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_URL", "LOG_", "TELEGRAM_", "DISCORD_"))}
-    return {**clean, "XDG_DATA_HOME": str(home / "data"), "HOME": str(home), **extra}
-
-
 def backstride(args: list[str], home: Path, stdin: str = "", **env: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "bot.cli", *args], cwd=ROOT, input=stdin, capture_output=True, text=True,
-        timeout=120, env=env_for(home, **env),
+        timeout=120, env=fresh_user(home, **env),
     )  # fmt: skip
 
 
@@ -110,7 +105,7 @@ def test_the_piped_example_runs_as_written(tmp_path: Path) -> None:
     assert found
     command = f"{found.group(1)} | {sys.executable} -m bot.cli chat"
     result = subprocess.run(["bash", "-c", command], cwd=ROOT, capture_output=True, text=True, timeout=120,
-                            env=env_for(tmp_path))
+                            env=fresh_user(tmp_path))
     assert result.returncode == 0 and "/checkin" in turns(result.stdout)["/help"], result.stdout + result.stderr
 
 

@@ -20,6 +20,7 @@ from bot.terminal import chat
 from dialogs.engine import Engine
 from storage.database import open_database
 from storage.repository import SqlStore
+from tests.cli_env import fresh_user
 from tests.conftest import Clock
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -27,20 +28,16 @@ ONBOARD = ["/start", "Ann", "Europe/London", "Kilometres", "2", "1", "2"]
 PAIN_RUN = "8 km in 45 min on concrete, lower back aching 4/10 since yesterday"
 
 
-def env_for(home: Path, **extra: str) -> dict[str, str]:
-    """The environment of a fresh user whose data folder is under `home`."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_URL", "LOG_", "TELEGRAM_", "DISCORD_"))}
-    return {**env, "XDG_DATA_HOME": str(home / "data"), "HOME": str(home), **extra}
-
-
-def run_chat(db_url: str, name: str, lines: list[str], out_dir: Path | None, **env: str) -> subprocess.CompletedProcess[str]:
+def run_chat(
+    db_url: str, name: str, lines: list[str], out_dir: Path | None, **env: str
+) -> subprocess.CompletedProcess[str]:
     args = [sys.executable, "-m", "bot.cli", "chat", "--as", name, "--database-url", db_url]
     if out_dir is not None:
         args += ["--out-dir", str(out_dir)]
     home = Path(db_url.removeprefix("sqlite:///")).parent
     return subprocess.run(
         args, cwd=ROOT, input="\n".join(lines) + "\n", capture_output=True, text=True, timeout=120,
-        env=env_for(home, **env),
+        env=fresh_user(home, **env),
     )  # fmt: skip
 
 
@@ -121,7 +118,7 @@ def test_log_level_setting_is_honoured(tmp_path: Path) -> None:
 def test_a_bad_database_url_is_one_line_naming_it(tmp_path: Path) -> None:
     result = subprocess.run(
         [sys.executable, "-m", "bot.cli", "chat"], cwd=ROOT, input="/help\n", capture_output=True, text=True,
-        timeout=60, env=env_for(tmp_path, DATABASE_URL="nonsense://x"),
+        timeout=60, env=fresh_user(tmp_path, DATABASE_URL="nonsense://x"),
     )  # fmt: skip
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
@@ -132,8 +129,9 @@ def test_ctrl_c_quits_at_once(tmp_path: Path) -> None:
     pid, fd = pty.fork()
     if pid == 0:  # the child: the chat on a real terminal
         os.chdir(ROOT)
-        env = env_for(tmp_path)
-        os.execve(sys.executable, [sys.executable, "-m", "bot.cli", "chat", "--database-url", f"sqlite:///{tmp_path / 'c.db'}"], env)
+        env = fresh_user(tmp_path)
+        database = f"sqlite:///{tmp_path / 'c.db'}"
+        os.execve(sys.executable, [sys.executable, "-m", "bot.cli", "chat", "--database-url", database], env)
     seen = b""
     deadline = time.monotonic() + 60
     while b"you>" not in seen and time.monotonic() < deadline:
