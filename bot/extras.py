@@ -14,6 +14,7 @@ MODULES = {
     "postgres": ("psycopg",),
     "charts": ("matplotlib",),
 }
+PLATFORM_NEEDS = {"telegram": "TELEGRAM_TOKEN (the Telegram bot)", "discord": "DISCORD_TOKEN (the Discord bot)"}
 MESSAGE = "{what} needs the optional extra '{extra}': pip install 'backstride[{extra}]' (./dev installs them all)."
 
 
@@ -25,10 +26,15 @@ def installed(extra: str) -> bool:
     return all(importlib.util.find_spec(module) is not None for module in MODULES[extra])
 
 
+def missing(extra: str, what: str) -> str:
+    """The one line saying that `what` needs `extra`."""
+    return MESSAGE.format(what=what, extra=extra)
+
+
 def require(extra: str, what: str) -> None:
     """Raises MissingExtra naming the extra to install when `what` cannot work without it."""
     if not installed(extra):
-        raise MissingExtra(MESSAGE.format(what=what, extra=extra))
+        raise MissingExtra(missing(extra, what))
 
 
 def check(database_url: str | None, telegram: bool = False, discord: bool = False) -> None:
@@ -36,6 +42,6 @@ def check(database_url: str | None, telegram: bool = False, discord: bool = Fals
     if database_url and database_url.split(":", 1)[0].startswith("postgres"):
         require("postgres", "A PostgreSQL DATABASE_URL")
     if telegram:
-        require("telegram", "TELEGRAM_TOKEN (the Telegram bot)")
+        require("telegram", PLATFORM_NEEDS["telegram"])
     if discord:
-        require("discord", "DISCORD_TOKEN (the Discord bot)")
+        require("discord", PLATFORM_NEEDS["discord"])

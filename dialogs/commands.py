@@ -103,7 +103,8 @@ def export(ctx: Context) -> list[Reply]:
         writer.writeheader()
         writer.writerows(data)
         content = buffer.getvalue().encode("utf-8")
-        replies.append(Reply(text="Here is your one run." if len(data) == 1 else f"Here are your {len(data)} runs.", document=("backstride-runs.csv", content)))
+        counted = "Here is your one run." if len(data) == 1 else f"Here are your {len(data)} runs."
+        replies.append(Reply(text=counted, document=("backstride-runs.csv", content)))
     stored = ctx.store.export_all(ctx.address)
     if not stored:
         return [Reply(text="There's nothing to export: I have nothing stored about you.")]

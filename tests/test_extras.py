@@ -69,3 +69,12 @@ async def test_progress_without_the_charts_extra_answers_in_words(
     replies = await chat.say("/progress")
     assert replies[0].image is None
     assert replies[0].text.startswith("Over the last") and "backstride[charts]" in replies[0].text
+
+
+def test_doctor_names_the_missing_extras(tmp_path: Path) -> None:
+    result = without(
+        ["psycopg", "telegram"], ["doctor"], tmp_path,
+        DATABASE_URL="postgresql+psycopg://u:p@127.0.0.1:1/x", TELEGRAM_TOKEN="123:abc",
+    )  # fmt: skip
+    assert result.returncode == 1 and "Traceback" not in result.stdout + result.stderr
+    assert "backstride[postgres]" in result.stdout and "backstride[telegram]" in result.stdout
