@@ -289,7 +289,11 @@ async def _chat(
 
 async def _resume(engine: Engine, address: Address, screen: Screen, question: OpenQuestion) -> None:
     """Shows the question that was open when the terminal last closed, with its numbers."""
-    conversation = (await asyncio.to_thread(engine.store.load, address)).conversation
+    try:
+        conversation = (await asyncio.to_thread(engine.store.load, address)).conversation
+    except Exception:  # noqa: BLE001  the chat itself still works; only the reminder of the question is lost
+        logger.warning("could not read the conversation to show the open question")
+        return
     if conversation.state == IDLE:
         question.drop()
         return
