@@ -16,8 +16,9 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from bot.reminders import Dispatcher
-from bot.terminal import chat
+from bot.terminal import PLATFORM, chat
 from dialogs.engine import Engine
+from dialogs.messages import Address, ChatKind, Incoming
 from storage.database import open_database
 from storage.repository import SqlStore
 from tests.cli_env import fresh_user
@@ -125,39 +126,77 @@ def test_a_bad_database_url_is_one_line_naming_it(tmp_path: Path) -> None:
     assert len(result.stderr.strip().splitlines()) == 1 and "DATABASE_URL" in result.stderr
 
 
-def test_ctrl_c_quits_at_once(tmp_path: Path) -> None:
-    pid, fd = pty.fork()
-    if pid == 0:  # the child: the chat on a real terminal
-        os.chdir(ROOT)
-        env = fresh_user(tmp_path)
-        database = f"sqlite:///{tmp_path / 'c.db'}"
-        os.execve(sys.executable, [sys.executable, "-m", "bot.cli", "chat", "--database-url", database], env)
-    seen = b""
-    deadline = time.monotonic() + 60
-    while b"you>" not in seen and time.monotonic() < deadline:
-        if select.select([fd], [], [], 0.5)[0]:
+class Terminal:
+    """`backstride chat` on a real pseudo-terminal, as a person at a keyboard would run it."""
+
+    def __init__(self, home: Path, *args: str) -> None:
+        self.pid, self.fd = pty.fork()
+        if self.pid == 0:  # the child
+            os.chdir(ROOT)
+            os.execve(sys.executable, [sys.executable, "-m", "bot.cli", "chat", *args], fresh_user(home))
+        self.seen = b""
+
+    def read_until(self, marker: bytes, timeout: float = 60) -> bytes:
+        """Returns all output up to and including the first `marker` after what was already read."""
+        start = len(self.seen)
+        deadline = time.monotonic() + timeout
+        while marker not in self.seen[start:] and time.monotonic() < deadline:
+            self._read(0.2)
+        assert marker in self.seen[start:], self.seen[start:][-1500:]
+        return self.seen[start:]
+
+    def _read(self, wait: float) -> None:
+        if select.select([self.fd], [], [], wait)[0]:
             try:
-                seen += os.read(fd, 4096)
-            except OSError:
-                break
-    assert b"you>" in seen, seen
-    os.write(fd, b"\x03")
-    started = time.monotonic()
-    while time.monotonic() - started < 5:
-        done, status = os.waitpid(pid, os.WNOHANG)
-        if done:
-            break
-        if select.select([fd], [], [], 0.1)[0]:
-            try:
-                os.read(fd, 4096)
+                self.seen += os.read(self.fd, 65536)
             except OSError:
                 pass
-    else:
-        os.kill(pid, signal.SIGKILL)
-        os.waitpid(pid, 0)
-        raise AssertionError("chat still running 5 s after Ctrl-C")
-    os.close(fd)
-    assert os.waitstatus_to_exitcode(status) == 0
+
+    def type(self, keys: bytes) -> None:
+        os.write(self.fd, keys)
+
+    def exit_code(self, within: float) -> int:
+        """Waits for the chat to end; kills it and fails if it has not within `within` seconds."""
+        deadline = time.monotonic() + within
+        while time.monotonic() < deadline:
+            done, status = os.waitpid(self.pid, os.WNOHANG)
+            if done:
+                os.close(self.fd)
+                return os.waitstatus_to_exitcode(status)
+            self._read(0.1)
+        os.kill(self.pid, signal.SIGKILL)
+        os.waitpid(self.pid, 0)
+        raise AssertionError(f"chat still running {within} s later")
+
+
+def test_ctrl_c_quits_at_once(tmp_path: Path) -> None:
+    terminal = Terminal(tmp_path, "--database-url", f"sqlite:///{tmp_path / 'c.db'}")
+    terminal.read_until(b"you>")
+    terminal.type(b"\x03")
+    assert terminal.exit_code(within=5) == 0
+
+
+async def test_a_reminder_prints_above_a_half_typed_line_which_stays_intact(tmp_path: Path) -> None:
+    database = f"sqlite:///{tmp_path / 'c.db'}"
+    store = SqlStore(open_database(database))
+    now = datetime.now(timezone.utc)
+    offset = (12 - now.hour + 12) % 24 - 12  # a zone where it is about noon: no quiet hours
+    zone = f"{'+' if offset >= 0 else '-'}{abs(offset):02d}:00"
+    engine = Engine(store, clock=lambda: now - timedelta(minutes=40))  # planned 40 min ago: the warm-up is due
+    address = Address(PLATFORM, "ann", "ann", ChatKind.PRIVATE)
+    run_at = now + timedelta(hours=offset, minutes=20)
+    for line in ["/start", "Ann", zone, "1", "1", "1", "1", f"/plan {run_at:%a} {run_at:%H:%M}"]:
+        await engine.handle(Incoming.from_text(address, line))
+    store.engine.dispose()
+    terminal = Terminal(tmp_path, "--as", "ann", "--database-url", database)
+    terminal.read_until(b"you>")
+    terminal.type(b"/hel")
+    terminal.read_until(f"Your run is at {run_at:%H:%M}".encode())
+    terminal.type(b"p\r")
+    assert b"/checkin: log a run" in terminal.read_until(b"/cancel: stop")  # "/hel" + "p" was read as /help
+    terminal.read_until(b"you>")
+    terminal.type(b"\x04")
+    assert terminal.exit_code(within=10) == 0
 
 
 async def test_a_planned_run_gets_its_warm_up_reminder_in_the_terminal(tmp_path: Path) -> None:
