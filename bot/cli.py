@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import re
 import sys
 from pathlib import Path
 
@@ -29,30 +30,65 @@ def _engine(database_url: str | None):  # type: ignore[no-untyped-def]
     return Engine(SqlStore(open_database(database_url, create=True, upgrade=database_url is None)))
 
 
+def data_folder() -> Path:
+    """The user data folder: the default database, exports, the terminal's open questions."""
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir("backstride", appauthor=False))
+
+
+def _open_failed(settings, url: str | None) -> str:  # type: ignore[no-untyped-def]
+    """The doctor's one line for a database that cannot be opened."""
+    from bot.doctor import FAIL, check_database
+
+    found = check_database(settings.model_copy(update={"database_url": url}))
+    return found.detail if found.status == FAIL else "Cannot open the database: see `backstride doctor`."
+
+
 def cmd_chat(args: argparse.Namespace) -> int:
-    """Chats with the coach in this terminal."""
+    """Chats with the coach in this terminal, reminders included."""
     from bot.config import SettingsError, load_settings
+    from bot.extras import MissingExtra, check
     from bot.terminal import chat
 
     try:
         settings = load_settings()
-    except SettingsError as error:
+        url = args.database_url or settings.database_url
+        check(url)
+    except (SettingsError, MissingExtra) as error:
         print(error, file=sys.stderr)
         return 2
-    _setup_logging(args.log_level or "WARNING", settings)
+    level = args.log_level or (settings.log_level if "log_level" in settings.model_fields_set else "WARNING")
+    _setup_logging(level, settings)
     from storage.schema import SchemaError
 
     try:
-        engine = _engine(args.database_url or settings.database_url)
+        engine = _engine(url)
     except SchemaError as error:
         print(error, file=sys.stderr)
         return 2
-    out_dir = Path(args.out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
+    except Exception:  # noqa: BLE001  a bad URL or an unreachable server: one line, as doctor says it
+        logger.debug("database open failed", exc_info=True)
+        print(_open_failed(settings, url), file=sys.stderr)
+        return 2
+    folder = data_folder()
+    out_dir = Path(args.out_dir) if args.out_dir else folder / "exports" / re.sub(r"[^A-Za-z0-9_-]", "_", args.name)
+    from bot.reminders import Dispatcher
+
+    store = engine.store
     try:
-        asyncio.run(chat(engine, args.name, sys.stdin, sys.stdout, out_dir))
+        asyncio.run(
+            chat(
+                engine, args.name, sys.stdin, sys.stdout, out_dir,
+                reminders=lambda sender: Dispatcher(store.engine, {sender.platform: sender}, store=store),
+                state_dir=folder / "terminal",
+                database=url or "default",
+            )
+        )  # fmt: skip
     except KeyboardInterrupt:
         print("\nBye.")
+    finally:
+        store.engine.dispose()
     return 0
 
 
@@ -66,6 +102,13 @@ def cmd_run(args: argparse.Namespace) -> int:
         print(error, file=sys.stderr)
         return 2
     _setup_logging(settings.log_level, settings)
+    from bot.extras import MissingExtra, check
+
+    try:
+        check(settings.database_url, settings.telegram_token is not None, settings.discord_token is not None)
+    except MissingExtra as error:
+        print(error, file=sys.stderr)
+        return 2
     if not settings.telegram_token and not settings.discord_token:
         print(
             "No chat platform configured: set TELEGRAM_TOKEN and/or DISCORD_TOKEN "
@@ -94,7 +137,8 @@ def _database(args: argparse.Namespace):  # type: ignore[no-untyped-def]
 
 def cmd_db(args: argparse.Namespace) -> int:
     """`db upgrade | current | revision`: the schema's migrations."""
-    from bot.config import SettingsError
+    from bot.config import SettingsError, load_settings
+    from bot.extras import MissingExtra, check
     from storage import schema
 
     _setup_logging(args.log_level or "WARNING")
@@ -103,8 +147,9 @@ def cmd_db(args: argparse.Namespace) -> int:
             for path in schema.make_revision(args.message):
                 print(f"Wrote {path}: check it, then commit it with the table change.")
             return 0
+        check(args.database_url or load_settings().database_url)
         engine = _database(args)
-    except (SettingsError, schema.SchemaError) as error:
+    except (SettingsError, schema.SchemaError, MissingExtra) as error:
         print(error, file=sys.stderr)
         return 2
     from sqlalchemy.exc import SQLAlchemyError
@@ -145,8 +190,8 @@ def build_parser() -> argparse.ArgumentParser:
     chat = sub.add_parser("chat", help="chat with the coach in this terminal (no tokens needed)")
     chat.add_argument("--as", dest="name", default="me", help="which runner you are (one machine, many runners)")
     chat.add_argument("--database-url", default=None, help="overrides DATABASE_URL")
-    chat.add_argument("--out-dir", default=".", help="where /export files are written")
-    chat.add_argument("--log-level", default=None, help="e.g. DEBUG; default WARNING")
+    chat.add_argument("--out-dir", default=None, help="where /export and /progress files go; default: the data folder")
+    chat.add_argument("--log-level", default=None, help="e.g. DEBUG; default LOG_LEVEL if set, else WARNING")
     chat.set_defaults(func=cmd_chat)
     run = sub.add_parser("run", help="start the Telegram and/or Discord bots from the settings")
     run.set_defaults(func=cmd_run)

@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TextIO
 
+from bot import extras
 from bot.config import Settings, SettingsError, load_settings
 from bot.logs import RedactSecrets, settings_secrets
 
@@ -45,6 +46,10 @@ def check_database(settings: Settings) -> Check:
 
     configured = settings.database_url
     try:
+        extras.check(configured)
+    except extras.MissingExtra as error:
+        return Check(FAIL, "database", str(error))
+    try:
         engine = connect(configured)
     except Exception as error:  # noqa: BLE001  any failure is the report
         return Check(FAIL, "database", f"DATABASE_URL is not a database URL Backstride can use ({_first_line(error)}); "
@@ -69,6 +74,8 @@ async def check_telegram(settings: Settings) -> Check:
     """Asks the Bot API who the token belongs to (getMe), at TELEGRAM_API_URL if set."""
     if not settings.telegram_token:
         return Check(SKIP, "telegram", "TELEGRAM_TOKEN not set: Telegram is off")
+    if not extras.installed("telegram"):
+        return Check(FAIL, "telegram", extras.missing("telegram", extras.PLATFORM_NEEDS["telegram"]))
     from telegram import Bot
     from telegram.error import InvalidToken, TelegramError
     from telegram.request import HTTPXRequest
@@ -96,6 +103,8 @@ async def check_discord(settings: Settings) -> Check:
     """Logs in over REST (GET /users/@me, as discord.py's login does); no gateway connection."""
     if not settings.discord_token:
         return Check(SKIP, "discord", "DISCORD_TOKEN not set: Discord is off")
+    if not extras.installed("discord"):
+        return Check(FAIL, "discord", extras.missing("discord", extras.PLATFORM_NEEDS["discord"]))
     import discord
 
     client = discord.Client(intents=discord.Intents.none())

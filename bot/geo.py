@@ -1,25 +1,22 @@
-"""Finds the time zone at a shared location, offline (timezonefinder's bundled data)."""
+"""Finds the time zone at a shared location, offline (tzfpy: zone boundaries compiled into a 5 MB wheel)."""
 
 from __future__ import annotations
 
 import logging
-from functools import lru_cache
-from typing import Any
+import math
 
 logger = logging.getLogger(__name__)
 
 
-@lru_cache(maxsize=1)
-def _finder() -> Any:
-    from timezonefinder import TimezoneFinder
-
-    return TimezoneFinder()
-
-
 def zone_at(latitude: float, longitude: float) -> str | None:
-    """Returns the IANA zone at the coordinates, or None (at sea, or bad input)."""
+    """Returns the IANA zone at the coordinates, or None for bad input."""
+    from tzfpy import get_tz
+
     try:
-        return _finder().timezone_at(lat=latitude, lng=longitude)
+        latitude, longitude = float(latitude), float(longitude)
+        if not (math.isfinite(latitude) and math.isfinite(longitude)) or abs(latitude) > 90 or abs(longitude) > 180:
+            raise ValueError("out of range")
+        return get_tz(longitude, latitude) or None
     except (ValueError, TypeError):
         logger.info("no time zone for a shared location")
         return None

@@ -16,6 +16,7 @@ class Delivery(enum.Enum):
     SENT = "sent"
     BLOCKED = "blocked"  # the runner blocked us or closed DMs: stop until they write again
     FAILED = "failed"  # gave up after retries; the caller may try again later
+    AWAY = "away"  # this sender cannot reach that runner now (another runner's terminal): wait, not a failure
 
 
 class Sender(Protocol):

@@ -258,6 +258,8 @@ class Dispatcher:
                 delivery = Delivery.FAILED
         if delivery is Delivery.SENT:
             return ("finish", queue.SENT, None)
+        if delivery is Delivery.AWAY:
+            return ("release", now + RETRY_AFTER[0], "recipient away")
         if delivery is Delivery.BLOCKED:
             await asyncio.to_thread(self._mark_blocked, due)
             return ("finish", queue.SKIPPED, "blocked")

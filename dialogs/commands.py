@@ -36,7 +36,7 @@ HELP = (
     "/stretches: the warm-up or after-run routine\n"
     "/settings: name, time zone, units, weekly digest and more\n"
     "/privacy: what I store and why\n"
-    "/export: your runs as a CSV file\n"
+    "/export: your runs as a CSV file, and everything I store about you as a JSON file\n"
     "/forget: delete everything I know about you\n"
     "/cancel: stop what we're doing (what's saved stays saved)"
 )
@@ -120,7 +120,8 @@ def export(ctx: Context) -> list[Reply]:
         writer.writeheader()
         writer.writerows(data)
         content = buffer.getvalue().encode("utf-8")
-        replies.append(Reply(text=f"Here are your {len(data)} runs.", document=("backstride-runs.csv", content)))
+        counted = "Here is your one run." if len(data) == 1 else f"Here are your {len(data)} runs."
+        replies.append(Reply(text=counted, document=("backstride-runs.csv", content)))
     stored = ctx.store.export_all(ctx.address)
     if not stored:
         return [Reply(text="There's nothing to export: I have nothing stored about you.")]

@@ -118,9 +118,8 @@ def weekly_digest(
     image = None
     weeks = progress.weekly(list(runs), now, zone)
     if draw_chart and progress.weeks_with_data(weeks) >= progress.MIN_WEEKS_WITH_DATA:
-        from dialogs import charts
-
-        image = charts.progress_chart(progress.pad(weeks), units)
+        image = progress.draw_chart(weeks, units)
+    if image is not None:
         lines.append(TEXTS["chart_caption"].format(caption=progress.trend(weeks, units).caption))
     return [Reply(text="\n\n".join(lines), image=image, visibility=Visibility.PRIVATE, kind="digest")]
 

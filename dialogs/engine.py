@@ -32,6 +32,10 @@ PASSED = "That question has passed."
 LOAD_FAILED = "Sorry, I can't reach my notebook right now. Please try again in a minute."
 STEP_FAILED = "Sorry, something went wrong on my side. What you told me so far is kept; try again or /cancel."
 SAVE_FAILED = "Sorry, I couldn't save that. Please send it again in a minute."
+# Short replies that say nothing about a run; outside a flow they get a short answer, not a check-in.
+ACKNOWLEDGED = {"yes", "yeah", "yep", "no", "nope", "ok", "okay", "k", "kk", "sure", "fine", "cool", "great", "good",
+                "thanks", "thank you", "thx", "ta", "cheers", "got it", "will do", "noted", "alright", "right"}
+ACKNOWLEDGEMENT = "Okay. Tell me about your next run whenever you like, or send /help."
 GROUP_SAFE_DETAILS = ("x:routine:", "x:how:W", "x:how:A")  # stretch routines hold nothing personal
 
 
@@ -236,6 +240,8 @@ class Engine:
             return self.step(ctx, incoming)
         if not ctx.profile.onboarded and not ctx.known:
             return onboarding.welcome(ctx, incoming.text)
+        if incoming.text.strip(" .!?👍🙏").lower() in ACKNOWLEDGED:
+            return Outcome([Reply(text=ACKNOWLEDGEMENT)], fresh(ctx.conversation))
         extraction = parsing.extract(incoming.text, ctx.profile.units)
         if extraction.values or extraction.problems:
             return checkin.start(ctx, incoming.text)

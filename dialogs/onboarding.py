@@ -9,9 +9,9 @@ the one the runner picks. Each answer is saved as it comes, so
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from typing import Any
 
-from dataclasses import replace
 
 from dialogs import advice, checkin, parsing, timezones
 from dialogs.checkin import SURFACE_OPTIONS
@@ -19,6 +19,7 @@ from dialogs.flow import Context, NotUnderstood, Outcome, Question, ask, fresh, 
 from dialogs.messages import Button, Incoming, Reply, rows
 from dialogs.models import Checkin, Profile
 from dialogs.safety import care, screen
+from dialogs.ports import Conversation
 
 logger = logging.getLogger(__name__)
 
@@ -67,7 +68,7 @@ QUESTIONS: dict[str, Question] = {
             slot="timezone",
             prompt=(
                 "Which time zone are you in, so reminders arrive at the right hour? "
-                "Send a city (Leeds), a zone (Europe/London) or an offset (+01:00), or share your location if your app can."
+                "Send a city (Leeds), a zone (Europe/London) or an offset (+01:00)."
             ),
             options=(("Skip (use UTC)", "UTC"),),
             parse=lambda text, ctx: timezones.resolve(text),
@@ -133,6 +134,18 @@ RISK_WORDS = {"cancer": "cancer in the past", "osteoporosis": "osteoporosis", "s
 AGE_WORDS = {"under_20": "under 20", "20_49": "20–49", "50_64": "50–64", "65_plus": "65 or over"}
 
 
+LOCATION_PLATFORMS = frozenset({"telegram"})  # where a runner can answer with a shared location
+SHARE_LOCATION = "Or share your location."
+
+
+def _ask(ctx: Context, conversation: Conversation, question: Question, prefix: str = "", bump: bool = True) -> Reply:
+    """Draws a question; the time-zone one offers a shared location where the platform can send one."""
+    reply = ask(conversation, question, prefix=prefix, bump=bump)
+    if question.slot == "timezone" and ctx.address.platform in LOCATION_PLATFORMS:
+        return replace(reply, text=f"{reply.text} {SHARE_LOCATION}", asks_location=True)
+    return reply
+
+
 def _question(slot: str, profile: Profile) -> Question | None:
     if slot == "age_band":
         return screen.question("age", profile)
@@ -177,7 +190,7 @@ def welcome(ctx: Context, first_message: str = "") -> Outcome:
         "stretches, surfaces, rest or strength work to suit.\n\n" + advice.disclaimer(care.services_for(ctx.profile))
     )
     return Outcome(
-        [Reply(text=intro), ask(conversation, QUESTIONS[ORDER[0]], prefix="A few quick questions first.")],
+        [Reply(text=intro), _ask(ctx, conversation, QUESTIONS[ORDER[0]], prefix="A few quick questions first.")],
         conversation,
         profile=ctx.profile,
     )
@@ -201,7 +214,7 @@ def step(ctx: Context, incoming: Incoming) -> Outcome:
         value: Any = read_answer(question, incoming, ctx)
     except (NotUnderstood, parsing.InputError) as problem:
         note = str(problem) if isinstance(problem, parsing.InputError) else question.reask
-        return Outcome([ask(conversation, question, prefix=note, bump=False)], conversation)
+        return Outcome([_ask(ctx, conversation, question, prefix=note, bump=False)], conversation)
     profile = Profile.from_dict(ctx.profile.to_dict())
     if slot == "age_band":
         profile.age_band = None if value == "skip" else value
@@ -227,7 +240,7 @@ def step(ctx: Context, incoming: Incoming) -> Outcome:
         conversation.state = f"{PREFIX}:{nxt}"
         nxt_question = _question(nxt, profile)
         assert nxt_question is not None
-        return Outcome([ask(conversation, nxt_question, prefix=note)], conversation, profile=profile)
+        return Outcome([_ask(ctx, conversation, nxt_question, prefix=note)], conversation, profile=profile)
     profile.onboarded = True
     profile.risks_asked = True
     name = profile.name or "runner"
@@ -296,4 +309,4 @@ def settings_step(ctx: Context, incoming: Incoming) -> Outcome:
     if question is None:
         return Outcome([Reply(text="Pick a setting from the buttons, or /cancel.")], conversation)
     conversation.state = f"{SETTINGS}:{choice}"
-    return Outcome([ask(conversation, question)], conversation)
+    return Outcome([_ask(ctx, conversation, question)], conversation)

@@ -46,6 +46,7 @@ TEXTS = {
         "I need at least two weeks of runs to draw a useful picture; so far I have {weeks}. "
         "Keep checking in and try /progress again next week."
     ),
+    "no_charts": "(The chart needs the optional extra: pip install 'backstride[charts]')",
     "no_runs": "No runs logged yet, so there is nothing to chart. Tell me about your next run, or send /checkin.",
     "caption": "Over the last {weeks} weeks your weekly {unit_word} {distance} and your back pain {pain}.",
     "dist_up": "went up (about {recent} a week lately against {before} at the start)",
@@ -339,6 +340,17 @@ def after_checkin(
     return [Reply(text="\n\n".join(lines), kind="advice")] if lines else []
 
 
+def draw_chart(weeks: list[Week], units: str) -> bytes | None:
+    """Returns the progress chart as PNG, or None when the optional charts extra is not installed."""
+    try:
+        from dialogs import charts  # the drawing library loads only when a chart is drawn
+
+        return charts.progress_chart(pad(weeks), units)
+    except ImportError as missing:
+        logger.warning("no chart: %s (install backstride[charts])", missing)
+        return None
+
+
 def progress_replies(ctx: Context) -> list[Reply]:
     """Answers /progress: the chart with its caption, or why there is no chart yet."""
     runs = ctx.store.recent_runs(ctx.address, limit=0)
@@ -348,11 +360,10 @@ def progress_replies(ctx: Context) -> list[Reply]:
     have = weeks_with_data(weeks)
     if have < MIN_WEEKS_WITH_DATA:
         return [Reply(text=TEXTS["too_little"].format(weeks="one" if have == 1 else "none in the last 12 weeks"))]
-    from dialogs import charts  # matplotlib loads only when a chart is drawn
-
     said = trend(weeks, ctx.profile.units)
-    image = charts.progress_chart(pad(weeks), ctx.profile.units)
-    replies = [Reply(text=said.caption, image=image)]
+    image = draw_chart(weeks, ctx.profile.units)
+    caption = said.caption if image is not None else f"{said.caption}\n\n{TEXTS['no_charts']}"
+    replies = [Reply(text=caption, image=image)]
     notes = load_notes(training_load(runs, ctx.now), ctx.profile.units) + pain_notes(pain_rise(runs, ctx.now))
     if notes:
         replies.append(Reply(text="\n\n".join(notes), kind="advice"))
@@ -375,4 +386,5 @@ __all__ = [
     "pain_notes",
     "after_checkin",
     "progress_replies",
+    "draw_chart",
 ]

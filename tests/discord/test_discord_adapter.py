@@ -119,7 +119,7 @@ async def test_export_arrives_as_a_file(fake: FakeDiscord, runner: DmRunner) -> 
     assert document["attachments"][0]["filename"] == "backstride-runs.csv"
     assert b"distance" in fake.files[document["id"]][0]
     uploads = [c for c in fake.posts(rf"^/channels/{runner.channel_id}/messages$") if c.files]
-    assert len(uploads) == 2 and uploads[0].body["content"].startswith("Here are your 1 runs")  # multipart, sent once
+    assert len(uploads) == 2 and uploads[0].body["content"].startswith("Here is your one run")  # multipart, sent once
     assert "backstride-data.json" in str(uploads[1].files)  # and everything else stored, as JSON
 
 

@@ -43,8 +43,8 @@ ONBOARDING = [("say", "/start"), ("say", "Ann"), ("say", "Europe/London"), ("tap
               ("tap", "3–4 times"), ("tap", "Road / concrete"), ("tap", "In the past"), ("tap", "Skip"), ("tap", "None of these")]  # fmt: skip
 PAIN_CHECKIN = [("say", "/checkin"), ("say", "8 km"), ("say", "45 min"), ("tap", "Road / concrete"), ("tap", "Easy"),
                 ("tap", "Something hurts"), ("tap", "Low back, middle"), ("tap", "4"), ("tap", "Ache"),
-                ("tap", "Yesterday"), ("tap", "Same"), ("tap", "No"), ("tap", "None of these"),
-                ("tap", "None of these")]  # fmt: skip
+                ("tap", "Yesterday"), ("tap", "Same"), ("tap", "No"),
+                ("tap", "No"), ("tap", "No"), ("tap", "No"), ("tap", "No")]  # fmt: skip  (the four safety groups)
 TEXT_CHECKIN = [("say", "ran 5k in 28 min on grass, no pain"), ("tap", "Easy"), ("say", "/history")]
 CHECKINS = PAIN_CHECKIN + TEXT_CHECKIN
 RUNNERS = 4

@@ -29,6 +29,7 @@ from hypothesis import strategies as st
 from sqlmodel import Session, select
 
 from dialogs import checkin, onboarding, plan
+from dialogs.safety import confirm, screen
 from dialogs.engine import PRIVATE_COMMANDS, Engine
 from dialogs.messages import Address, Attachment, Incoming, Reply
 from dialogs.models import Checkin, Profile
@@ -45,19 +46,32 @@ MIN_INPUTS = 10_000
 EXAMPLES = 600
 STEPS = (17, 19)  # inputs per example: 600 x 17 >= 10,000 whatever Hypothesis draws
 
+# The safety screen's questions inside a check-in: one per group, a group split item by item,
+# a direct question about an unclear word, and the health facts asked at a first pain report.
+SAFETY_SLOTS = (
+    [f"screen:{name}" for name in screen.groups()]
+    + [f"item:{name}:{n}" for name, group in screen.groups().items() for n in range(len(group.items))]
+    + [f"confirm:{key}" for key in screen.confirm_keys()]
+    + ["age", "risks"]
+)
+HEALTH_SLOTS = set(onboarding.HEALTH)  # age band and health facts, at onboarding and in /settings
 STATES = (
     [IDLE, "settings:menu", "forget:confirm"]
     + [f"checkin:{slot}" for slot in checkin.QUESTIONS]
-    + [f"onboarding:{slot}" for slot in onboarding.QUESTIONS]
-    + [f"settings:{slot}" for slot in onboarding.QUESTIONS]
+    + [f"checkin:{slot}" for slot in SAFETY_SLOTS if not slot.startswith("item:")]
+    + [f"checkin:item:{name}:0" for name in screen.groups()]
+    + [f"onboarding:{slot}" for slot in (*onboarding.QUESTIONS, *onboarding.HEALTH)]
+    + [f"settings:{slot}" for slot in dict.fromkeys((*onboarding.MENU, *onboarding.HEALTH))]
     + [f"plan:{slot}" for slot in plan.QUESTIONS]
+    + [f"{confirm.PREFIX}:{key}" for key in screen.confirm_keys()]
 )
 SLOTS = {
-    "checkin": set(checkin.QUESTIONS),
-    "onboarding": set(onboarding.QUESTIONS),
-    "settings": set(onboarding.QUESTIONS) | {"menu"},
+    "checkin": set(checkin.QUESTIONS) | set(SAFETY_SLOTS),
+    "onboarding": set(onboarding.QUESTIONS) | HEALTH_SLOTS,
+    "settings": set(onboarding.MENU) | HEALTH_SLOTS | {"menu"},
     "plan": set(plan.QUESTIONS),
     "forget": {"confirm"},
+    confirm.PREFIX: set(screen.confirm_keys()),
 }
 FAILURE_TEXTS = ("went wrong", "can't reach my notebook", "couldn't save that")
 
@@ -124,6 +138,8 @@ class World:
         half = Checkin(distance_km=5, duration_min=30, surface="road", effort="easy", has_pain=True,
                        pain_where=["low_back_centre"], pain_score=3, pain_kind=["ache"])  # fmt: skip
         data: dict[str, Any] = {"checkin": half.to_dict(), "skipped": []} if state.startswith("checkin") else {}
+        if state.startswith(f"{confirm.PREFIX}:"):  # a direct safety question asked from idle, as the engine does
+            data = {"resume": {"state": IDLE, "data": {}, "question": 2}}
         conversation = Conversation(state=state, data=data, question=3)
         known = known or not state.startswith("onboarding")  # half-way through onboarding, or a returning runner
         profile = Profile(name="F", onboarded=known)
