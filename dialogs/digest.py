@@ -120,8 +120,12 @@ def weekly_digest(
     if draw_chart and progress.weeks_with_data(weeks) >= progress.MIN_WEEKS_WITH_DATA:
         from dialogs import charts
 
-        image = charts.progress_chart(progress.pad(weeks), units)
-        lines.append(TEXTS["chart_caption"].format(caption=progress.trend(weeks, units).caption))
+        caption = progress.trend(weeks, units).caption
+        try:
+            image = charts.progress_chart(progress.pad(weeks), units)
+            lines.append(TEXTS["chart_caption"].format(caption=caption))
+        except charts.ChartsUnavailable:  # without the [charts] extra the digest keeps the trend in words
+            lines.append(caption)
     return [Reply(text="\n\n".join(lines), image=image, visibility=Visibility.PRIVATE, kind="digest")]
 
 

@@ -346,11 +346,14 @@ def progress_replies(ctx: Context) -> list[Reply]:
     have = weeks_with_data(weeks)
     if have < MIN_WEEKS_WITH_DATA:
         return [Reply(text=TEXTS["too_little"].format(weeks="one" if have == 1 else "none in the last 12 weeks"))]
-    from dialogs import charts  # matplotlib loads only when a chart is drawn
+    from dialogs import charts  # Pillow loads only when a chart is drawn
 
     said = trend(weeks, ctx.profile.units)
-    image = charts.progress_chart(pad(weeks), ctx.profile.units)
-    replies = [Reply(text=said.caption, image=image)]
+    try:
+        replies = [Reply(text=said.caption, image=charts.progress_chart(pad(weeks), ctx.profile.units))]
+    except charts.ChartsUnavailable as missing:  # installed without the [charts] extra: the words still help
+        logger.warning("progress chart skipped: Pillow is not installed")
+        replies = [Reply(text=f"{said.caption}\n\n{missing}")]
     notes = load_notes(training_load(runs, ctx.now), ctx.profile.units) + pain_notes(pain_rise(runs, ctx.now))
     if notes:
         replies.append(Reply(text="\n\n".join(notes), kind="advice"))
