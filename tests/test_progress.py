@@ -102,12 +102,21 @@ def test_chart_is_a_phone_sized_png() -> None:
 
 
 def test_chart_shows_hatches_and_both_pain_lines() -> None:
+    from dataclasses import replace
+
     weeks = progress.pad(progress.weekly(rising_distance_easing_pain(), NOW))
-    image = Image.open(io.BytesIO(charts.progress_chart(weeks, "mi"))).convert("RGB")
-    counts = {colour: n for n, colour in image.getcolors(maxcolors=1_000_000)}
-    assert counts.get((0xD5, 0x5E, 0x00), 0) > 500  # the average-pain line in vermilion
-    assert counts.get((0x00, 0x00, 0x00), 0) > 500  # the worst-pain line in black
-    assert counts.get((0x33, 0x33, 0x33), 0) > 2000  # hatching over trail and grass, not only bar edges
+
+    def colours(surface: str) -> dict[tuple[int, int, int], int]:
+        same = [replace(w, surfaces={surface: w.distance_km} if w.distance_km else {}) for w in weeks]
+        image = Image.open(io.BytesIO(charts.progress_chart(same, "mi"))).convert("RGB")
+        return {colour: n for n, colour in image.getcolors(maxcolors=1_000_000)}
+
+    road, trail = colours("road"), colours("trail")
+    assert road.get((0xD5, 0x5E, 0x00), 0) > 500  # the average-pain line in vermilion
+    assert road.get((0x00, 0x00, 0x00), 0) > 500  # the worst-pain line in black
+    dark = (0x22, 0x22, 0x22)
+    assert trail.get(dark, 0) > road.get(dark, 0) + 5000  # trail bars are hatched, road bars plain
+    assert (0x00, 0x9E, 0x73) in trail and (0x00, 0x72, 0xB2) not in trail
 
 
 def test_chart_module_loads_pillow_lazily() -> None:
