@@ -31,10 +31,10 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Sequence
 
-from bot.outbound import Delivery
+from bench.reminders_bench import NullSender
 from bot.reminders import Dispatcher
 from dialogs import charts, digest, progress
-from dialogs.messages import Address, Reply
+from dialogs.messages import Address
 from dialogs.models import Checkin, Profile, RunRecord, Tier, TriageResult
 from dialogs.ports import Change, Conversation, NewRun
 from storage import reminders as queue
@@ -88,17 +88,6 @@ def compose(rounds: int, per_round: int) -> None:
           f"to send them -> {'keeps up' if max(total) < SEND_BUDGET_S / 60 else 'FALLS BEHIND'}")
 
 
-class NullSender:
-    platform = "terminal"
-
-    def __init__(self) -> None:
-        self.count = 0
-
-    async def send(self, address: Address, replies: Sequence[Reply]) -> Delivery:
-        self.count += 1
-        return Delivery.SENT
-
-
 def populate(store: SqlStore, runners: int) -> None:
     rng = random.Random(11)
     for i in range(runners):
@@ -136,7 +125,8 @@ async def dispatch(rounds: int, runners: int) -> None:
             database.dispose()
     total = [d * DIGESTS / 60 for d in per_digest]
     print(f"dispatch: {spread(per_digest)} CPU per digest through the queue, {runners} runners, {rounds} rounds; "
-          f"busiest {TICK_S} s tick drew {max(busiest)} digests")
+          f"busiest {TICK_S} s tick drew {max(busiest)} digests; rounds: "
+          + ", ".join(f"{d * 1000:.2f} ms" for d in per_digest))
     print(f"  100,000 digests: {spread(total, 1, 'min')} of one core (budget {SEND_BUDGET_S / 60:.1f} min); "
           f"spread over {queue.DIGEST_SPREAD_S // 60} min that is {DIGESTS / queue.DIGEST_SPREAD_S:.1f} due a second")
 

@@ -15,7 +15,7 @@ import io
 import logging
 import math
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import PurePath
 from typing import Any
 
@@ -30,6 +30,7 @@ EARTH_RADIUS_M = 6_371_008.8
 STOPPED_M_PER_S = 0.3  # slower than this between two points counts as standing still (about 1 km/h)
 CLIMB_STEP_M = 2.0  # rises smaller than this are GPS noise, not climbing
 ELEVATION_RANGE_M = (-500.0, 9_000.0)
+MAX_SESSION_S = 100 * 86_400  # FIT's uint32 times allow 136 years; no recording lasts 100 days
 
 TEXTS = {
     "unsupported": (
@@ -336,13 +337,12 @@ def _from_sessions(sessions: list[Any]) -> ParsedRun:
     gain = _finite(ascent, "FIT", "elevation") if ascent is not None else None
     if gain is not None and not 0 <= gain <= ELEVATION_RANGE_M[1] * 3:
         raise _damaged("FIT", "elevation")
-    end = start.timestamp() + elapsed
+    if not 0 <= elapsed < MAX_SESSION_S:
+        raise _damaged("FIT", "number")
     return ParsedRun(
         kind="fit",
         started_at=start.replace(microsecond=0),
-        ended_at=datetime.fromtimestamp(end, tz=timezone.utc).replace(microsecond=0)
-        if -1e11 < end < 1e11
-        else start,
+        ended_at=(start + timedelta(seconds=elapsed)).replace(microsecond=0),
         distance_km=metres / 1000,
         moving_min=seconds / 60,
         elevation_gain_m=gain,

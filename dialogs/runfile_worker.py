@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import os
 import re
 import resource
 import subprocess
@@ -30,6 +31,7 @@ from dialogs.runfile_parse import ParsedRun, RunFileError
 
 logger = logging.getLogger(__name__)
 
+CHILD_ENV = ("PATH", "PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV", "HOME", "LANG", "LC_ALL", "TMPDIR")
 TEXTS = {
     "limit": "That file is too big or damaged for me to read (it took more time or memory than any run needs). "
     "Try exporting just this run again.",
@@ -77,7 +79,10 @@ def read(filename: str, content: bytes, limits: Limits = DEFAULT) -> ParsedRun:
 def _read(filename: str, content: bytes, limits: Limits) -> ParsedRun:
     suffix = re.sub(r"[^a-z0-9]", "", filename.rpartition(".")[2].lower())[:8] if "." in filename else ""
     command = [sys.executable, "-m", "dialogs.runfile_worker", str(limits.memory_bytes), str(limits.cpu_s), suffix]
-    child = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    env = {name: value for name, value in os.environ.items() if name in CHILD_ENV}  # no tokens or database URLs
+    child = subprocess.Popen(
+        command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env
+    )
     try:
         out, _ = child.communicate(content, timeout=limits.wall_s)
     except subprocess.TimeoutExpired:

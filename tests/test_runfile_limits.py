@@ -46,7 +46,8 @@ def test_slow_gpx_is_refused_without_costing_the_bot_cpu() -> None:
     assert _cpu_s() - before < 1.0  # gpxpy spent ~75 s of this process's CPU on this file
 
 
-def test_large_fit_is_read_in_the_worker_not_in_the_bot() -> None:
+def test_large_fit_is_read_in_the_worker_not_in_the_bot(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(imports, "LIMITS", runfile_worker.Limits(wall_s=60))  # memory is the point here, not time
     content = make_fit(km=21.1, minutes=1000, records=60_000)  # 60k records, about 1.1 MB
     rss_before = _rss_mb()
     run = imports.parse_run_file("long.fit", content, NOW)
@@ -139,3 +140,24 @@ async def test_damaged_values_through_the_engine_keep_the_runner_where_they_were
         assert "looks damaged" in chat.text or "too big or damaged" in chat.text, (name, chat.text)
         assert "wrong on my side" not in chat.text and chat.state() == "idle"
     assert store.recent_runs(chat.address) == []
+
+
+async def test_read_async_leaves_the_event_loop_free() -> None:
+    import asyncio
+
+    ticks = 0
+
+    async def heartbeat() -> None:
+        nonlocal ticks
+        while True:
+            await asyncio.sleep(0.01)
+            ticks += 1
+
+    beating = asyncio.create_task(heartbeat())
+    try:
+        run = await runfile_worker.read_async("long.fit", make_fit(km=21.1, minutes=1000, records=40_000),
+                                              runfile_worker.Limits(wall_s=60))
+    finally:
+        beating.cancel()
+    assert run.distance_km == pytest.approx(21.1)
+    assert ticks >= 20  # the loop kept running through a read of a second or more
