@@ -161,3 +161,17 @@ async def test_read_async_leaves_the_event_loop_free() -> None:
         beating.cancel()
     assert run.distance_km == pytest.approx(21.1)
     assert ticks >= 20  # the loop kept running through a read of a second or more
+
+
+def test_no_coordinates_reach_the_log_at_debug(caplog: pytest.LogCaptureFixture) -> None:
+    import logging
+
+    caplog.set_level(logging.DEBUG)
+    damaged = _gpx(_line(20, ele_5="1e300"))
+    unreadable = make_gpx()[:-400]  # gpxpy logged such a file, GPS points and all
+    for content in (damaged, unreadable, make_gpx()):
+        try:
+            imports.parse_run_file("run.gpx", content, NOW)
+        except imports.RunFileError:
+            pass
+    assert "51.5" not in caplog.text and "-0.12" not in caplog.text
