@@ -25,7 +25,7 @@ from dialogs.messages import Incoming, Reply
 from dialogs.models import Checkin
 from dialogs.ports import IDLE
 from dialogs.progress import as_utc
-from dialogs.runfile_parse import ParsedRun, RunFileError, detect
+from dialogs.runfile_parse import ParsedRun, RunFileError, detect, sniff
 from dialogs.units import format_distance, format_duration
 
 logger = logging.getLogger(__name__)
@@ -82,7 +82,7 @@ def parse_run_file(filename: str, content: bytes, now: datetime | None = None) -
         raise RunFileError(TEXTS["empty"])
     if len(content) > MAX_BYTES:
         raise RunFileError(TEXTS["too_big"].format(size=len(content) / 1e6, cap=MAX_BYTES // (1024 * 1024)))
-    detect(filename, content)  # an unsupported file is answered without starting a process
+    sniff(detect(filename, content), content)  # unsupported or junk files are answered without a process
     run = runfile_worker.read(filename, content, LIMITS)
     return check(run, now or datetime.now(timezone.utc))
 

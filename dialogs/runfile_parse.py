@@ -83,6 +83,14 @@ def detect(filename: str, content: bytes) -> str:
     raise RunFileError(TEXTS["unsupported"].format(kind=f"a .{suffix} file" if suffix else "that kind of file"))
 
 
+def sniff(kind: str, content: bytes) -> None:
+    """Refuses, without reading it, a file whose first bytes cannot start a GPX or FIT file."""
+    if kind == "fit" and (len(content) < 14 or content[8:12] != FIT_SIGNATURE):
+        raise RunFileError(TEXTS["corrupt"].format(kind="FIT"))
+    if kind == "gpx" and b"gpx" not in content[:4096].lower():
+        raise RunFileError(TEXTS["corrupt"].format(kind="GPX"))
+
+
 def parse(filename: str, content: bytes) -> ParsedRun:
     """Reads a GPX or FIT file; raises RunFileError with the answer to show."""
     kind = detect(filename, content)
