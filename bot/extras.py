@@ -12,7 +12,7 @@ MODULES = {
     "telegram": ("telegram", "tzfpy"),
     "discord": ("discord",),
     "postgres": ("psycopg",),
-    "charts": ("matplotlib",),
+    "charts": ("PIL",),
 }
 PLATFORM_NEEDS = {"telegram": "TELEGRAM_TOKEN (the Telegram bot)", "discord": "DISCORD_TOKEN (the Discord bot)"}
 MESSAGE = "{what} needs the optional extra '{extra}': pip install 'backstride[{extra}]' (./dev installs them all)."

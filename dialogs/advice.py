@@ -367,9 +367,10 @@ def compact(replies: list[Reply], notes: list[Reply], care: Care | None = None) 
     net = safety_net(care)
     body = last.text.removesuffix(net).rstrip()
     extra = "\n\n".join(n.text for n in notes if n.text)
-    text = f"{body}\n\n{extra}\n\n{net}" if body else f"{extra}\n\n{net}"
-    if len(text) > MESSAGE_CHARS:
-        text = f"{extra}\n\n{net}" if len(extra) + len(net) + 2 <= MESSAGE_CHARS else text[:MESSAGE_CHARS]
+    blocks = [b for b in body.split("\n\n") if b]
+    while blocks and len("\n\n".join([*blocks, extra, net])) > MESSAGE_CHARS:
+        blocks.pop()  # the last guidance block gives way; its items stay behind the buttons
+    text = "\n\n".join([*blocks, extra, net])[: MESSAGE_CHARS + len(net)]
     return [*replies[:-1], Reply(text=text, buttons=last.buttons, visibility=last.visibility, kind=last.kind)]
 
 

@@ -119,8 +119,9 @@ def weekly_digest(
     weeks = progress.weekly(list(runs), now, zone)
     if draw_chart and progress.weeks_with_data(weeks) >= progress.MIN_WEEKS_WITH_DATA:
         image = progress.draw_chart(weeks, units)
-    if image is not None:
-        lines.append(TEXTS["chart_caption"].format(caption=progress.trend(weeks, units).caption))
+        caption = progress.trend(weeks, units).caption
+        # without the [charts] extra the digest keeps the trend in words
+        lines.append(TEXTS["chart_caption"].format(caption=caption) if image is not None else caption)
     return [Reply(text="\n\n".join(lines), image=image, visibility=Visibility.PRIVATE, kind="digest")]
 
 

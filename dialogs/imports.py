@@ -1,10 +1,14 @@
 """Logs a run from a GPX or FIT file, then asks only what the file cannot say.
 
-gpxpy reads GPX and fit-tool reads FIT (both imported when a file arrives, not
-at start-up). A file yields its start time, distance, moving time and
-elevation gain; the check-in then starts with distance and duration filled in,
-so the runner is asked about surface, effort and pain only. The start time is
-kept with the run, so sending the same run twice is recognised.
+The file is read in a separate, limited process (dialogs.runfile_worker, with
+the streaming readers of dialogs.runfile_parse), so a hostile file never slows
+or bloats the bot. What the file says then goes through the same limits as a
+typed answer (dialogs.parsing's distance and duration caps, the check-in's
+fastest pace) and a date between 1990 and tomorrow. A file yields its start
+time, distance, moving time and elevation gain; the check-in then starts with
+distance, duration and the start time filled in, so the runner is asked about
+surface, effort and pain only, and the run is dated by the file. Sending the
+same run twice is recognised by its start time.
 
 Nothing is saved until the check-in finishes; a file that cannot be read gets
 a short answer naming the problem.
@@ -13,41 +17,36 @@ a short answer naming the problem.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from pathlib import PurePath
 
-from dialogs import checkin, timezones
+from dialogs import checkin, parsing, runfile_worker, timezones
 from dialogs.flow import Context, Outcome, fresh
 from dialogs.messages import Incoming, Reply
 from dialogs.models import Checkin
 from dialogs.ports import IDLE
 from dialogs.progress import as_utc
+from dialogs.runfile_parse import ParsedRun, RunFileError, detect, sniff
 from dialogs.units import format_distance, format_duration
 
 logger = logging.getLogger(__name__)
 
 MAX_BYTES = 5 * 1024 * 1024  # a two-hour GPX track with one point a second is about 1-2 MB
 SAME_START = timedelta(seconds=60)  # a GPX and a FIT export of one activity can differ by a second or two
-FIT_SIGNATURE = b".FIT"  # bytes 8-11 of every FIT file header
-RUN_SPORTS = {0, 1, 11, 17}  # FIT sport codes: generic, running, walking, hiking
+EARLIEST = datetime(1990, 1, 1, tzinfo=timezone.utc)  # before GPS watches recorded runs
+LATEST_AHEAD = timedelta(days=1)  # "tomorrow": a watch a few hours ahead of the server's clock
+MIN_DISTANCE_KM = 0.01  # the check-in keeps distance to 10 m
+MIN_DURATION_MIN = 0.1  # and moving time to 6 s
+LIMITS = runfile_worker.DEFAULT
 
 TEXTS = {
     "too_big": "That file is {size:.1f} MB; I read run files up to {cap} MB. Could you export just this run?",
     "no_content": "I couldn't download that file. Please try sending it again.",
     "empty": "That file is empty, so there's nothing to log.",
-    "unsupported": (
-        "I can read GPX and FIT files from a watch or running app, not {kind}. "
-        "Export the run as GPX or FIT, or just tell me about it in words."
-    ),
-    "corrupt": "I couldn't read that {kind} file; it looks damaged or incomplete. Try exporting it again.",
-    "no_track": "That {kind} file has no recorded track in it, so there's no run to log.",
-    "no_times": (
-        "That GPX file has a route but no times, so it looks like a planned route rather than a recorded run. "
-        "Send the recorded activity instead."
-    ),
     "no_distance": "That {kind} file doesn't show any distance covered, so I didn't log it.",
-    "not_a_run": "That file looks like a {sport} activity, not a run, so I didn't log it.",
+    "no_duration": "That {kind} file looks damaged: its times don't add up to any time spent running.",
+    "too_far": "That {kind} file looks damaged: {distance} is more than one run covers.",
+    "too_long": "That {kind} file looks damaged: {duration} is longer than one run lasts.",
+    "bad_date": "That {kind} file looks damaged: it says the run was on {day}, which can't be right.",
     "too_fast": "That file's pace is faster than any runner could go, so it's probably not a run. I didn't log it.",
     "duplicate": "I already have this run: {when}, {distance}. Nothing new was saved.",
     "busy": "Let's finish what we're doing first (or send /cancel), then send the file again.",
@@ -56,125 +55,36 @@ TEXTS = {
     "climb": ", {metres} m of climbing",
 }
 
-
-class RunFileError(ValueError):
-    """A file that cannot be logged; the message is the answer to show."""
+__all__ = ["MAX_BYTES", "ParsedRun", "RunFileError", "detect", "parse_run_file", "check", "handle"]
 
 
-@dataclass(frozen=True)
-class ParsedRun:
-    """What a run file says about the run."""
-
-    kind: str  # "gpx" | "fit"
-    started_at: datetime  # aware UTC
-    distance_km: float
-    moving_min: float
-    elevation_gain_m: float | None
-
-
-def detect(filename: str, content: bytes) -> str:
-    """Returns "gpx" or "fit" from the content (or the name's suffix), else raises."""
-    suffix = PurePath(filename or "").suffix.lower().lstrip(".")
-    if len(content) >= 12 and content[8:12] == FIT_SIGNATURE:
-        return "fit"
-    if b"<gpx" in content[:2048]:
-        return "gpx"
-    if suffix in ("gpx", "fit"):
-        return suffix
-    raise RunFileError(TEXTS["unsupported"].format(kind=f"a .{suffix} file" if suffix else "that kind of file"))
-
-
-def parse_run_file(filename: str, content: bytes) -> ParsedRun:
-    """Reads a GPX or FIT file into a ParsedRun; raises RunFileError with the answer to show."""
-    if not content:
-        raise RunFileError(TEXTS["empty"])
-    if len(content) > MAX_BYTES:
-        raise RunFileError(TEXTS["too_big"].format(size=len(content) / 1e6, cap=MAX_BYTES // (1024 * 1024)))
-    kind = detect(filename, content)
-    run = _parse_gpx(content) if kind == "gpx" else _parse_fit(content)
-    if run.distance_km <= 0:
-        raise RunFileError(TEXTS["no_distance"].format(kind=kind.upper()))
-    if run.moving_min > 0 and run.moving_min / run.distance_km < checkin.MIN_PACE_MIN_PER_KM:
+def check(run: ParsedRun, now: datetime) -> ParsedRun:
+    """Applies the limits a typed run gets; raises RunFileError naming what is wrong."""
+    kind = run.kind.upper()
+    if run.started_at < EARLIEST or run.started_at > now + LATEST_AHEAD:
+        raise RunFileError(TEXTS["bad_date"].format(kind=kind, day=f"{run.started_at:%d %b %Y}"))
+    if run.distance_km < MIN_DISTANCE_KM:
+        raise RunFileError(TEXTS["no_distance"].format(kind=kind))
+    if run.distance_km > parsing.MAX_DISTANCE_KM:
+        raise RunFileError(TEXTS["too_far"].format(kind=kind, distance=f"{run.distance_km:,.0f} km"))
+    if run.moving_min < MIN_DURATION_MIN or run.ended_at < run.started_at:
+        raise RunFileError(TEXTS["no_duration"].format(kind=kind))
+    if run.moving_min > parsing.MAX_DURATION_MIN:
+        raise RunFileError(TEXTS["too_long"].format(kind=kind, duration=format_duration(run.moving_min)))
+    if run.moving_min / run.distance_km < checkin.MIN_PACE_MIN_PER_KM:
         raise RunFileError(TEXTS["too_fast"])
     return run
 
 
-def _parse_gpx(content: bytes) -> ParsedRun:
-    import gpxpy
-    import gpxpy.gpx
-
-    try:
-        gpx = gpxpy.parse(content.decode("utf-8-sig", errors="replace"))
-    except (gpxpy.gpx.GPXException, ValueError) as problem:
-        logger.info("unreadable GPX: %s", problem)
-        raise RunFileError(TEXTS["corrupt"].format(kind="GPX")) from None
-    if gpx.get_track_points_no() == 0:
-        raise RunFileError(TEXTS["no_track"].format(kind="GPX"))
-    bounds = gpx.get_time_bounds()
-    if bounds.start_time is None or bounds.end_time is None:
-        raise RunFileError(TEXTS["no_times"])
-    moving = gpx.get_moving_data()
-    elapsed_s = (bounds.end_time - bounds.start_time).total_seconds()
-    moving_s = moving.moving_time if moving and moving.moving_time else elapsed_s
-    climb = gpx.get_uphill_downhill().uphill if gpx.has_elevations() else None
-    return ParsedRun(
-        kind="gpx",
-        started_at=as_utc(bounds.start_time).replace(microsecond=0),
-        distance_km=gpx.length_2d() / 1000,
-        moving_min=moving_s / 60,
-        elevation_gain_m=climb,
-    )
-
-
-def _parse_fit(content: bytes) -> ParsedRun:
-    from fit_tool import FitError, FitFile
-    from fit_tool.profile.messages.record_message import RecordMessage
-    from fit_tool.profile.messages.session_message import SessionMessage
-
-    try:
-        fit = FitFile.from_bytes(content)
-    except (FitError, ValueError, IndexError, KeyError) as problem:  # fit-tool raises ValueError subclasses
-        logger.info("unreadable FIT: %s", problem)
-        raise RunFileError(TEXTS["corrupt"].format(kind="FIT")) from None
-    sessions = [r.message for r in fit.records if isinstance(r.message, SessionMessage)]
-    points = [r.message for r in fit.records if isinstance(r.message, RecordMessage) and r.message.timestamp]
-    if sessions and sessions[0].start_time:
-        session = sessions[0]
-        sport = session.sport
-        if sport is not None and int(sport) not in RUN_SPORTS:
-            raise RunFileError(TEXTS["not_a_run"].format(sport=_sport_name(int(sport))))
-        return ParsedRun(
-            kind="fit",
-            started_at=_from_ms(session.start_time),
-            distance_km=sum((s.total_distance or 0.0) for s in sessions) / 1000,
-            moving_min=sum((s.total_timer_time or s.total_elapsed_time or 0.0) for s in sessions) / 60,
-            elevation_gain_m=float(session.total_ascent) if session.total_ascent is not None else None,
-        )
-    if not points:  # no session summary and no timed records: a course or settings file
-        raise RunFileError(TEXTS["no_track"].format(kind="FIT"))
-    distances = [p.distance for p in points if p.distance is not None]
-    heights = [p.altitude for p in points if p.altitude is not None]
-    return ParsedRun(
-        kind="fit",
-        started_at=_from_ms(points[0].timestamp),
-        distance_km=(max(distances) / 1000) if distances else 0.0,
-        moving_min=(points[-1].timestamp - points[0].timestamp) / 60000,
-        elevation_gain_m=sum(max(b - a, 0.0) for a, b in zip(heights, heights[1:])) if heights else None,
-    )
-
-
-def _from_ms(ms: int) -> datetime:
-    """fit-tool gives times as milliseconds since the Unix epoch."""
-    return datetime.fromtimestamp(ms / 1000, tz=timezone.utc).replace(microsecond=0)
-
-
-def _sport_name(code: int) -> str:
-    from fit_tool.profile.profile_type import Sport
-
-    try:
-        return Sport(code).name.replace("_", " ").lower()
-    except ValueError:
-        return "non-running"
+def parse_run_file(filename: str, content: bytes, now: datetime | None = None) -> ParsedRun:
+    """Reads a GPX or FIT file in the worker and checks it; raises RunFileError with the answer to show."""
+    if not content:
+        raise RunFileError(TEXTS["empty"])
+    if len(content) > MAX_BYTES:
+        raise RunFileError(TEXTS["too_big"].format(size=len(content) / 1e6, cap=MAX_BYTES // (1024 * 1024)))
+    sniff(detect(filename, content), content)  # unsupported or junk files are answered without a process
+    run = runfile_worker.read(filename, content, LIMITS)
+    return check(run, now or datetime.now(timezone.utc))
 
 
 def _when(moment: datetime, zone: str) -> str:
@@ -198,7 +108,7 @@ def handle(ctx: Context, incoming: Incoming) -> Outcome:
     if attachment.content is None:
         return Outcome([Reply(text=TEXTS["no_content"])], unchanged)
     try:
-        run = parse_run_file(attachment.filename, attachment.content)
+        run = parse_run_file(attachment.filename, attachment.content, ctx.now)
     except RunFileError as problem:
         return Outcome([Reply(text=str(problem))], unchanged)
     units, zone = ctx.profile.units, ctx.profile.timezone

@@ -342,12 +342,12 @@ def after_checkin(
 
 def draw_chart(weeks: list[Week], units: str) -> bytes | None:
     """Returns the progress chart as PNG, or None when the optional charts extra is not installed."""
-    try:
-        from dialogs import charts  # the drawing library loads only when a chart is drawn
+    from dialogs import charts  # Pillow loads only when a chart is drawn
 
+    try:
         return charts.progress_chart(pad(weeks), units)
-    except ImportError as missing:
-        logger.warning("no chart: %s (install backstride[charts])", missing)
+    except charts.ChartsUnavailable:
+        logger.warning("no chart: Pillow is not installed (install backstride[charts])")
         return None
 
 

@@ -10,7 +10,9 @@ plan change racing a dispatcher cannot create a twin. The dispatcher's hot paths
 (claim, load, finish) read and write plain rows through Core, not ORM objects.
 
 The weekly digest is one occurrence at a time, scheduled when a run is logged
-(a week without runs has nothing to report); a club's weekly summary is kept
+(a week without runs has nothing to report), at a time spread over the
+evening by runner (`digest_offset`), so a Sunday's digests are drawn and sent
+tick by tick instead of all at 18:00; a club's weekly summary is kept
 scheduled by `sync_club_runs` while its admins have it on.
 """
 
@@ -40,6 +42,8 @@ DIGEST, CLUB_SUMMARY = "digest", "club_summary"  # sent with content the dispatc
 CLUB_WARMUP_LEAD = timedelta(minutes=30)
 CLUB_AFTER_DELAY = timedelta(minutes=90)
 MAX_ATTEMPTS = 5
+DIGEST_SPREAD_S = 2 * 3600  # 18:00-20:00: 100,000 digests in one zone come due at ~14 a second, under 30/s
+SPREAD_HASH = 2654435761  # Knuth's multiplicative hash: consecutive runner ids land far apart in the window
 LOOKAHEAD_OCCURRENCES = 3  # look past an occurrence in quiet hours (a DST switch may free the next)
 
 
@@ -226,9 +230,23 @@ def schedule_digest(session: Session, runner_id: int, zone: str, now: datetime) 
     """
     cancel_digest(session, runner_id)
     plan = plan_info(_plan_row(session, runner_id))
+    insert_new(session, [_digest_row(runner_id, plan, zone, now)])
+
+
+def _digest_row(runner_id: int, plan: PlanInfo, zone: str, now: datetime) -> dict[str, Any]:
+    """The next Sunday-evening digest row, spread over the evening by runner."""
     row = _occurrence(runner_id, DIGEST, schedule.DIGEST_WEEKDAY, schedule.DIGEST_AT, plan, zone, now)
     row["repeat"] = False
-    insert_new(session, [row])
+    spread = timedelta(seconds=digest_offset(runner_id))
+    later = row["due_at"] + spread
+    if row["due_at"] == row["run_at"] and not schedule.in_quiet(later, zone, plan.quiet_start, plan.quiet_end):
+        row["due_at"], row["expires_at"] = later, row["expires_at"] + spread  # else 18:00, as before spreading
+    return row
+
+
+def digest_offset(runner_id: int) -> int:
+    """Seconds after 18:00 that this runner's digest comes due: the same every week, spread evenly over runners."""
+    return (runner_id * SPREAD_HASH) % 2**32 % DIGEST_SPREAD_S
 
 
 def cancel_digest(session: Session, runner_id: int) -> None:
@@ -269,8 +287,7 @@ def on_new_run(
     new_rows = []
     if wants_digest:
         cancel_digest(session, runner_id)
-        digest = _occurrence(runner_id, DIGEST, schedule.DIGEST_WEEKDAY, schedule.DIGEST_AT, plan, zone, logged_at)
-        new_rows.append({**digest, "repeat": False})
+        new_rows.append(_digest_row(runner_id, plan, zone, logged_at))
     day = schedule.timezones.local(logged_at, zone).date()
     t = _REMINDER
     todays = session.execute(

@@ -49,7 +49,7 @@ def test_run_with_a_token_but_no_platform_library_names_its_extra(tmp_path: Path
 
 
 def test_the_terminal_coach_needs_no_extra(tmp_path: Path) -> None:
-    result = without(["telegram", "discord", "psycopg", "matplotlib", "tzfpy"], ["chat"], tmp_path)
+    result = without(["telegram", "discord", "psycopg", "PIL", "tzfpy"], ["chat"], tmp_path)
     assert result.returncode == 0, result.stderr
     assert "/checkin" in result.stdout and "Traceback" not in result.stderr
 
@@ -57,7 +57,7 @@ def test_the_terminal_coach_needs_no_extra(tmp_path: Path) -> None:
 async def test_progress_without_the_charts_extra_answers_in_words(
     chat: Chat, store, monkeypatch: pytest.MonkeyPatch  # type: ignore[no-untyped-def]
 ) -> None:
-    for name in [n for n in sys.modules if n == "matplotlib" or n.startswith("matplotlib.")] + ["matplotlib"]:
+    for name in [n for n in sys.modules if n == "PIL" or n.startswith("PIL.")] + ["PIL"]:
         monkeypatch.setitem(sys.modules, name, None)
     await onboard(chat)
     profile = Profile(name="Ann", timezone="Europe/London", onboarded=True)

@@ -101,13 +101,50 @@ def test_chart_is_a_phone_sized_png() -> None:
     assert (0x00, 0x9E, 0x73) in colours  # trail bars in bluish green
 
 
-def test_chart_module_loads_matplotlib_lazily() -> None:
+def test_chart_shows_hatches_and_both_pain_lines() -> None:
+    from dataclasses import replace
+
+    weeks = progress.pad(progress.weekly(rising_distance_easing_pain(), NOW))
+
+    def colours(surface: str) -> dict[tuple[int, int, int], int]:
+        same = [replace(w, surfaces={surface: w.distance_km} if w.distance_km else {}) for w in weeks]
+        image = Image.open(io.BytesIO(charts.progress_chart(same, "mi"))).convert("RGB")
+        return {colour: n for n, colour in image.getcolors(maxcolors=1_000_000)}
+
+    road, trail = colours("road"), colours("trail")
+    assert road.get((0xD5, 0x5E, 0x00), 0) > 500  # the average-pain line in vermilion
+    assert road.get((0x00, 0x00, 0x00), 0) > 500  # the worst-pain line in black
+    dark = (0x22, 0x22, 0x22)
+    assert trail.get(dark, 0) > road.get(dark, 0) + 5000  # trail bars are hatched, road bars plain
+    assert (0x00, 0x9E, 0x73) in trail and (0x00, 0x72, 0xB2) not in trail
+
+
+def test_chart_module_loads_pillow_lazily() -> None:
     import subprocess
     import sys
 
-    code = "import sys, dialogs.engine, dialogs.charts; print('matplotlib' in sys.modules)"
+    code = "import sys, dialogs.engine, dialogs.charts; print('PIL' in sys.modules)"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "False"
+
+
+async def test_progress_without_pillow_answers_in_words_and_names_the_extra(
+    chat: Chat, store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sys
+
+    await onboard(chat)
+    _save_runs(store, chat.address, [(w * 7 + 1, 5 + w, 0, "road") for w in range(4)])
+    for name in [m for m in sys.modules if m == "PIL" or m.startswith("PIL.")]:
+        monkeypatch.delitem(sys.modules, name)
+    monkeypatch.setitem(sys.modules, "PIL", None)  # as if Pillow were not installed
+    assert not charts.available()
+    replies = await chat.say("/progress")
+    assert replies[0].image is None
+    assert replies[0].text.startswith("Over the last") and "backstride[charts]" in replies[0].text
+    assert "wrong on my side" not in replies[0].text
+    digest_replies = digest.weekly_digest(rising_distance_easing_pain(), Profile(), NOW)
+    assert digest_replies[0].image is None and "went up" in digest_replies[0].text
 
 
 def _save_runs(store, address: Address, runs: list[tuple[float, float, int, str]]) -> None:

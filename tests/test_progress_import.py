@@ -1,4 +1,7 @@
-"""GPX and FIT run files: parsing, bad files, the pre-filled check-in, duplicates, the terminal's /import."""
+"""GPX and FIT run files: parsing, bad files, the pre-filled check-in, duplicates, the terminal's /import.
+
+The files are written by tests.runfile_makers; hostile files and limits are in test_runfile_limits.py.
+"""
 
 from __future__ import annotations
 
@@ -7,76 +10,14 @@ import sys
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-import gpxpy
-import gpxpy.gpx
 import pytest
-from fit_tool import FitFileBuilder
-from fit_tool.profile.messages.file_id_message import FileIdMessage
-from fit_tool.profile.messages.record_message import RecordMessage
-from fit_tool.profile.messages.session_message import SessionMessage
-from fit_tool.profile.profile_type import FileType, Manufacturer, Sport
 
 from dialogs import imports
 from dialogs.messages import Attachment, ChatKind, Incoming
 from tests.conftest import Chat, onboard
+from tests.runfile_makers import START, gpx_document, make_fit, make_gpx
 
 ROOT = Path(__file__).resolve().parents[1]
-START = datetime(2026, 11, 21, 7, 30, tzinfo=timezone.utc)  # the day before the clock fixture's "now"
-NORTH_PER_M = 1 / 111_195  # degrees of latitude per metre
-
-
-def make_gpx(km: float = 8.0, minutes: float = 45.0, climb_m: float = 40.0, start: datetime = START,
-             times: bool = True) -> bytes:
-    """A straight northward track, one point every ~10 s, rising then falling by `climb_m`."""
-    gpx = gpxpy.gpx.GPX()
-    track = gpxpy.gpx.GPXTrack()
-    segment = gpxpy.gpx.GPXTrackSegment()
-    gpx.tracks.append(track)
-    track.segments.append(segment)
-    steps = int(minutes * 6)
-    for i in range(steps + 1):
-        fraction = i / steps
-        height = 50 + climb_m * (1 - abs(2 * fraction - 1))
-        segment.points.append(
-            gpxpy.gpx.GPXTrackPoint(
-                latitude=51.5 + km * 1000 * fraction * NORTH_PER_M,
-                longitude=-0.12,
-                elevation=height,
-                time=start + timedelta(minutes=minutes * fraction) if times else None,
-            )
-        )
-    return gpx.to_xml().encode()
-
-
-def make_fit(km: float = 10.0, minutes: float = 55.0, ascent: int = 85, start: datetime = START,
-             sport: Sport = Sport.RUNNING, session: bool = True) -> bytes:
-    """A FIT activity with a session summary (and per-minute records), written by fit-tool."""
-    ms = int(start.timestamp() * 1000)
-    builder = FitFileBuilder(auto_define=True, min_string_size=50)
-    file_id = FileIdMessage()
-    file_id.type = FileType.ACTIVITY
-    file_id.manufacturer = Manufacturer.DEVELOPMENT.value
-    file_id.product = 0
-    file_id.time_created = ms
-    file_id.serial_number = 1234
-    builder.add(file_id)
-    for i in range(int(minutes) + 1):
-        record = RecordMessage()
-        record.timestamp = ms + i * 60_000
-        record.distance = km * 1000 * i / int(minutes)
-        record.altitude = 100.0 + (i if i < minutes / 2 else minutes - i)
-        builder.add(record)
-    if session:
-        summary = SessionMessage()
-        summary.timestamp = ms + int(minutes * 60_000)
-        summary.start_time = ms
-        summary.sport = sport
-        summary.total_distance = km * 1000
-        summary.total_timer_time = minutes * 60
-        summary.total_elapsed_time = minutes * 60 + 90
-        summary.total_ascent = ascent
-        builder.add(summary)
-    return builder.build_bytes()
 
 
 # ------------------------------------------------------------------ parsing
@@ -128,8 +69,8 @@ def _problem(filename: str, content: bytes) -> str:
         ("run.tcx", b"<TrainingCenterDatabase/>", "not a .tcx file"),
         ("photo.jpg", b"\xff\xd8\xff\xe0" + b"0" * 50, "GPX and FIT"),
         ("route.gpx", make_gpx(times=False), "no times"),
-        ("run.gpx", gpxpy.gpx.GPX().to_xml().encode(), "no recorded track"),
-        ("ride.fit", make_fit(sport=Sport.CYCLING), "cycling activity, not a run"),
+        ("run.gpx", gpx_document([]), "no recorded track"),
+        ("ride.fit", make_fit(sport="cycling"), "cycling activity, not a run"),
         ("car.gpx", make_gpx(km=30, minutes=20), "faster than any runner"),
     ],
 )

@@ -11,13 +11,18 @@ from sqlmodel import Session, select
 from bot.reminders import Dispatcher
 from dialogs.engine import Engine
 from dialogs.messages import ChatKind, Incoming, Visibility
-from storage.reminders import CLUB_SUMMARY, DIGEST, Reminder
+from storage.reminders import CLUB_SUMMARY, DIGEST, DIGEST_SPREAD_S, Reminder, digest_offset
 from storage.repository import SqlStore
 from storage.tables import ClubMember
 from tests.conftest import Chat, Clock
 from tests.test_reminders import FakeSender, dispatcher, join, log_run, pending, sender, tick_at, utc  # noqa: F401
 
 CLUB = "club-1"
+SPREAD = timedelta(seconds=DIGEST_SPREAD_S)  # digests come due between 18:00 and 18:00 + SPREAD
+
+
+def naive(moment: datetime) -> datetime:
+    return moment.replace(tzinfo=None)
 
 
 def digest_rows(store: SqlStore) -> list[Reminder]:
@@ -44,9 +49,11 @@ async def test_a_logged_run_schedules_the_digest_for_sunday_1800_local(
     assert digest_rows(store) == []  # nothing to report before a run
     log_run(store, chat.address, utc(2026, 11, 25, 12, 0))
     [row] = digest_rows(store)
-    assert row.due_at.replace(tzinfo=None) == sunday_evening_utc.replace(tzinfo=None)
-    assert await tick_at(clock, dispatcher, sender, sunday_evening_utc - timedelta(minutes=1)) == []
-    [(address, reply)] = await tick_at(clock, dispatcher, sender, sunday_evening_utc)
+    assert naive(row.due_at) == naive(sunday_evening_utc + timedelta(seconds=digest_offset(row.runner_id)))
+    assert naive(row.run_at) == naive(sunday_evening_utc)  # the week it reports on
+    due = row.due_at.replace(tzinfo=sunday_evening_utc.tzinfo)
+    assert await tick_at(clock, dispatcher, sender, due - timedelta(seconds=1)) == []
+    [(address, reply)] = await tick_at(clock, dispatcher, sender, due)
     assert address == chat.address and reply.kind == "digest" and reply.visibility is Visibility.PRIVATE
     assert reply.text.startswith("Your week") and "1 run" in reply.text
     assert digest_rows(store) == []  # one occurrence; the next run schedules the next
@@ -59,7 +66,7 @@ async def test_the_digest_carries_the_chart_when_two_weeks_have_runs(
     log_run(store, chat.address, utc(2026, 11, 17, 12, 0))
     log_run(store, chat.address, utc(2026, 11, 25, 12, 0), pain=True)
     assert len(digest_rows(store)) == 1  # the second run replaced the first run's digest
-    [(_, reply)] = await tick_at(clock, dispatcher, sender, utc(2026, 11, 29, 18, 0))
+    [(_, reply)] = await tick_at(clock, dispatcher, sender, utc(2026, 11, 29, 18, 0) + SPREAD)
     assert reply.image is not None and reply.image.startswith(b"\x89PNG")
     assert "Back pain this week" in reply.text and "The chart shows" in reply.text
 
@@ -69,8 +76,8 @@ async def test_a_week_without_runs_gets_no_digest(
 ) -> None:
     await join(chat)
     log_run(store, chat.address, utc(2026, 11, 18, 12, 0))  # the week before: its digest is due Nov 22
-    assert await tick_at(clock, dispatcher, sender, utc(2026, 11, 22, 18, 0)) != []
-    assert await tick_at(clock, dispatcher, sender, utc(2026, 11, 29, 18, 0)) == []
+    assert await tick_at(clock, dispatcher, sender, utc(2026, 11, 22, 18, 0) + SPREAD) != []
+    assert await tick_at(clock, dispatcher, sender, utc(2026, 11, 29, 18, 0) + SPREAD) == []
 
 
 async def test_turning_the_digest_off_in_settings_cancels_it_and_later_runs_schedule_none(
@@ -88,7 +95,7 @@ async def test_turning_the_digest_off_in_settings_cancels_it_and_later_runs_sche
     assert digest_rows(store) == []
     log_run(store, chat.address, utc(2026, 11, 26, 12, 0))
     assert digest_rows(store) == []
-    assert await tick_at(clock, dispatcher, sender, utc(2026, 11, 29, 18, 0)) == []
+    assert await tick_at(clock, dispatcher, sender, utc(2026, 11, 29, 18, 0) + SPREAD) == []
     await chat.say("/settings")
     assert "Weekly digest: off" in chat.text
 
@@ -102,9 +109,48 @@ async def test_a_digest_still_queued_when_turned_off_is_skipped(
         from storage.tables import Runner
 
         session.exec(select(Runner)).one().digest = False
-    assert await tick_at(clock, dispatcher, sender, utc(2026, 11, 29, 18, 0)) == []
+    assert await tick_at(clock, dispatcher, sender, utc(2026, 11, 29, 18, 0) + SPREAD) == []
     with Session(store.engine) as session:
         assert session.exec(select(Reminder.note).where(Reminder.kind == DIGEST)).one() == "opted out"
+
+
+def test_digest_times_spread_evenly_over_the_evening() -> None:
+    offsets = [digest_offset(runner_id) for runner_id in range(1, 100_001)]
+    assert 0 <= min(offsets) and max(offsets) < DIGEST_SPREAD_S
+    per_ten_minutes = [0] * (DIGEST_SPREAD_S // 600)
+    for offset in offsets:
+        per_ten_minutes[offset // 600] += 1
+    mean = len(offsets) / len(per_ten_minutes)
+    assert max(per_ten_minutes) < mean * 1.1 and min(per_ten_minutes) > mean * 0.9
+    assert max(per_ten_minutes) / 600 < 30  # even 100,000 in one zone come due under Telegram's 30 msg/s
+
+
+async def test_two_runners_digests_come_due_at_their_own_times_and_a_tick_sends_only_the_due_one(
+    engine: Engine, store: SqlStore, clock: Clock, dispatcher: Dispatcher, sender: FakeSender
+) -> None:
+    chats = [Chat(engine, user=name) for name in ("ann", "bob", "cem")]
+    for chat in chats:
+        await join(chat)
+        log_run(store, chat.address, utc(2026, 11, 25, 12, 0))
+    rows = digest_rows(store)
+    assert len({row.due_at for row in rows}) == 3  # each its own row and its own time
+    first, *rest = rows
+    due = first.due_at.replace(tzinfo=utc(2026, 1, 1).tzinfo)
+    sent = await tick_at(clock, dispatcher, sender, due)
+    assert [reply.kind for _, reply in sent] == ["digest"] and len(digest_rows(store)) == 2
+    sent = await tick_at(clock, dispatcher, sender, utc(2026, 11, 29, 18, 0) + SPREAD)
+    assert len(sent) == 2 and digest_rows(store) == []
+
+
+async def test_a_spread_time_in_quiet_hours_keeps_1800(chat: Chat, store: SqlStore) -> None:
+    from dialogs.ports import PlanInfo
+
+    await join(chat)
+    store.set_plan(chat.address, PlanInfo(quiet_start="18:01", quiet_end="07:00"),
+                   utc(2026, 11, 24, 12, 0))
+    log_run(store, chat.address, utc(2026, 11, 25, 12, 0))
+    [row] = digest_rows(store)
+    assert naive(row.due_at) == datetime(2026, 11, 29, 18, 0)  # not pushed into the quiet evening
 
 
 # --------------------------------------------------------------------------- the club summary
