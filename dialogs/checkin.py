@@ -9,9 +9,10 @@ appears, ends the check-in with the emergency message alone.
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 from typing import Any
 
-from dialogs import advice, parsing, progress
+from dialogs import advice, dates, parsing, progress, timezones
 from dialogs.flow import Context, InputError, NotUnderstood, Outcome, Question, ask, fresh, idle, read_answer
 from dialogs.messages import Incoming, Reply
 from dialogs.models import EMERGENCY_SIGNS, Checkin, PainKind, Sign, Tier
@@ -317,6 +318,7 @@ def start(ctx: Context, text: str = "") -> Outcome:
             _check_pace(checkin, "duration_min")
         except InputError as problem:
             notes.append(str(problem).split(".")[0] + ".")
+        notes.extend(_past_day(checkin, text, ctx))  # coaching hook: "yesterday", "on Saturday", a date
     _store(conversation, checkin)
     intro = "Let's log your run." if not text else _heard(checkin, ctx)
     return _advance(ctx, conversation, checkin, " ".join([intro, *notes]).strip())
@@ -327,6 +329,19 @@ def start_prefilled(ctx: Context, prefilled: Checkin, intro: str) -> Outcome:
     conversation = fresh(ctx.conversation)
     conversation.data = {"checkin": prefilled.to_dict(), "skipped": [], "urgent_checked": False}
     return _advance(ctx, conversation, prefilled, intro)
+
+
+def _past_day(checkin: Checkin, text: str, ctx: Context) -> list[str]:
+    """Files the run under the day the text names (dialogs.dates); returns a note saying which, or why not."""
+    try:
+        started = dates.started_for(text, ctx.profile.timezone, ctx.now)
+    except dates.DateProblem as problem:
+        return [f"{problem} I'll file it under today; /edit changes the date later."]
+    if started is None or checkin.started_at:
+        return []
+    checkin.started_at = started
+    day = timezones.local(datetime.fromisoformat(started), ctx.profile.timezone)
+    return [f"Filed under {day:%a %d %b}."]
 
 
 def step(ctx: Context, incoming: Incoming) -> Outcome:

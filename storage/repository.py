@@ -13,7 +13,7 @@ from sqlmodel import Session, SQLModel, select
 from dialogs.messages import Address, ChatKind
 from dialogs.models import Profile, RunRecord
 from dialogs.ports import Change, ClubRunInfo, Conversation, Forget, NewRun, Snapshot
-from storage import reminders
+from storage import coaching, reminders
 from storage.tables import (
     Club,
     ClubMember,
@@ -48,7 +48,7 @@ def _profile_of(runner: Runner) -> Profile:
     return Profile(**{f: getattr(runner, f) for f in PROFILE_FIELDS})
 
 
-class SqlStore(reminders.ReminderStore):
+class SqlStore(reminders.ReminderStore, coaching.CoachingStore):
     """Reads and writes runners, their conversations and runs through SQLModel."""
 
     def __init__(self, engine: Engine) -> None:
@@ -121,6 +121,8 @@ class SqlStore(reminders.ReminderStore):
                     reminders.on_new_run(
                         session, runner, effect.logged_at, bool(effect.checkin.has_pain), effect.result.tier.value
                     )
+                elif isinstance(effect, coaching.EFFECTS):
+                    coaching.apply(session, runner.id, effect)  # type: ignore[arg-type]
             row = self._conversation_row(session, runner.id, address.chat_id)  # type: ignore[arg-type]
             if row is None:
                 row = ConversationState(runner_id=runner.id, chat_id=address.chat_id)  # type: ignore[arg-type]

@@ -212,9 +212,9 @@ async def test_pain_followup_same_then_same_escalates_to_see_a_doctor(
     log_run(store, chat.address, utc(2026, 11, 22, 18, 0), pain=True, tier=Tier.REST)
     assert await tick_at(clock, dispatcher, sender, utc(2026, 11, 23, 17, 59)) == []
     sent = await tick_at(clock, dispatcher, sender, utc(2026, 11, 23, 18, 0))
-    assert len(sent) == 1 and sent[0][1].text == "How's your back today?"
+    assert len(sent) == 1 and sent[0][1].text == "How does your back feel now, compared with before your last run?"
     labels = [b.label for b in sent[0][1].flat_buttons]
-    assert labels[:3] == ["Better", "Same", "Worse"] and "Snooze 1 hour" in labels
+    assert labels[:3] == ["Back to my usual", "Not settled yet", "Worse than before"] and "Snooze 1 hour" in labels
     clock.now = utc(2026, 11, 23, 18, 5)
     await chat.press(sent[0][1].flat_buttons[1].payload)  # Same
     assert "two days" in chat.text
@@ -281,7 +281,7 @@ async def test_quiet_hours_postpone_or_skip(
     log_run(store, chat.address, utc(2026, 11, 22, 23, 0), pain=True, tier=Tier.REST)  # follow-up due 23:00 tomorrow
     assert await tick_at(clock, dispatcher, sender, utc(2026, 11, 23, 23, 0)) == []
     sent = await tick_at(clock, dispatcher, sender, utc(2026, 11, 24, 7, 0))
-    assert len(sent) == 1 and "back today" in sent[0][1].text
+    assert len(sent) == 1 and "compared with before your last run" in sent[0][1].text
     # a warm-up that falls in quiet hours with the run starting at quiet's end is skipped
     await chat.say("/plan Wed 07:00")
     assert "quiet hours" in chat.text
