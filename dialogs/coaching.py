@@ -35,7 +35,7 @@ logger = logging.getLogger(__name__)
 TEXTS_PATH = Path(__file__).with_name("coaching.toml")
 PREFIX = "c"  # button payloads "c:<action>:<value>", handled by dialogs.return_to_run.button
 PAIN_LIMIT = 5  # up to about 5/10 during the run is acceptable (Silbernagel et al. 2007)
-SPIKE = 0.10  # more than 10% past the 30-day longest (Frandsen et al. 2025)
+SPIKE = 0.10  # 10% or more past the 30-day longest (Frandsen et al. 2025)
 SPIKE_WINDOW = timedelta(days=30)
 SHORTER = 0.7  # a shorter next run: about 70% of the one that was too much
 MIN_MINUTES = 10
@@ -104,8 +104,8 @@ def longest_before(runs: Sequence[RunRecord], moment: datetime, exclude: int | N
 
 
 def spike_pct(distance: float | None, longest: float | None) -> int | None:
-    """How far past the 30-day longest a run is, in %, when that is more than 10%; else None."""
-    if not distance or not longest or distance <= longest * (1 + SPIKE):
+    """How far past the 30-day longest a run is, in %, from 10% on (the study's lowest band); else None."""
+    if not distance or not longest or distance < longest * (1 + SPIKE) - 1e-9:
         return None
     return round((distance / longest - 1) * 100)
 
@@ -181,8 +181,8 @@ def suggest(run: RunRecord, fine: bool, longest: float | None) -> Suggestion:
     minutes = run.duration_min or (run.distance_km or 0) * DEFAULT_PACE or 20
     km = round(run.distance_km * factor, 1) if run.distance_km else None
     capped = False
-    if km and longest and km > longest * (1 + SPIKE):
-        km, capped = round(longest * (1 + SPIKE), 1), True
+    if km and longest and km >= longest * (1 + SPIKE):
+        km, capped = round(longest * (1 + SPIKE / 2), 1), True
     return Suggestion(minutes=_round(minutes * factor), km=km, shorter=not fine, capped=capped)
 
 

@@ -1,0 +1,232 @@
+"""The coaching rules as transcripts with an injected clock: next-morning rule, spike guard, return plan, safety gate."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import pytest
+
+from bot.reminders import Dispatcher
+from dialogs import coaching, digest
+from dialogs.messages import Address, Reply
+from dialogs.models import Checkin, Tier, TriageResult
+from dialogs.ports import Change, Conversation, NewRun
+from storage.repository import SqlStore
+from tests.conftest import Chat, Clock
+from tests.test_reminders import FakeSender, join, tick_at, utc
+
+
+@pytest.fixture
+def sender() -> FakeSender:
+    return FakeSender()
+
+
+@pytest.fixture
+def dispatcher(store: SqlStore, sender: FakeSender, clock: Clock) -> Dispatcher:
+    return Dispatcher(store.engine, {"terminal": sender}, clock, store=store)
+
+
+def log(store: SqlStore, address: Address, when: datetime, km: float = 5, minutes: float = 30, pain: int = 0,
+        tier: Tier = Tier.KEEP_EASY) -> None:
+    """Stores a finished check-in as the engine would."""
+    checkin = Checkin(distance_km=km, duration_min=minutes, surface="grass", effort="easy", has_pain=bool(pain),
+                      pain_score=pain or None, pain_where=["low_back_centre"] if pain else [])
+    store.save(address, Change(Conversation(), effects=[NewRun(checkin, TriageResult(tier, ("T",)), when)]))
+
+
+async def morning_answer(chat: Chat, clock: Clock, dispatcher: Dispatcher, sender: FakeSender, when: datetime,
+                         label: str) -> Reply:
+    """Lets the next-day follow-up go out and answers it; returns the coach's reply."""
+    sent = await tick_at(clock, dispatcher, sender, when)
+    followups = [reply for _, reply in sent if "compared with before your last run" in reply.text]
+    assert len(followups) == 1, [r.text for _, r in sent]
+    chat.replies = [followups[0]]
+    clock.now = when + timedelta(minutes=5)
+    await chat.tap(label)
+    return chat.replies[0]
+
+
+async def show_plan(chat: Chat) -> str:
+    """What /plan shows (its question is then cancelled, as a runner who only looked would)."""
+    await chat.say("/plan")
+    text = chat.text
+    labels = chat.labels
+    await chat.say("/cancel")
+    chat.plan_labels = labels  # type: ignore[attr-defined]
+    return text
+
+
+async def finish_checkin(chat: Chat, text: str) -> str:
+    """Sends a check-in and answers the remaining questions with the mildest options."""
+    await chat.say(text)
+    for _ in range(12):
+        if "Logged:" in chat.text:
+            return chat.text
+        pick = next((l for l in ("None of these", "No", "Today / this run", "Better", "Yes, it eases", "Easy")
+                     if l in chat.labels), None)
+        assert pick, chat.text
+        await chat.tap(pick)
+    raise AssertionError(chat.text)
+
+
+# ------------------------------------------------------------------ the next-morning rule
+
+
+async def test_pain_4_that_settles_keeps_the_same_run(chat: Chat, store: SqlStore, clock: Clock,
+                                                      dispatcher: Dispatcher, sender: FakeSender) -> None:
+    await join(chat)
+    log(store, chat.address, utc(2026, 11, 22, 12, 0), km=5, minutes=30, pain=4)
+    reply = await morning_answer(chat, clock, dispatcher, sender, utc(2026, 11, 23, 12, 0), "Back to my usual")
+    assert "It hurt 4/10 during the run and is back to your usual now" in reply.text
+    assert "Next run: about 30 min easy, or 5.0 km." in reply.text
+    assert "tendon research" in reply.text and "Silbernagel et al. 2007" in reply.text and "guide" in reply.text
+
+
+@pytest.mark.parametrize(("pain", "label", "why"), [
+    (6, "Back to my usual", "above about 5/10"),
+    (4, "Not settled yet", "hasn't settled back to your usual"),
+])
+async def test_pain_over_5_or_not_settled_makes_the_next_run_shorter(
+    chat: Chat, store: SqlStore, clock: Clock, dispatcher: Dispatcher, sender: FakeSender, pain: int, label: str, why: str
+) -> None:
+    await join(chat)
+    log(store, chat.address, utc(2026, 11, 22, 12, 0), km=5, minutes=30, pain=pain)
+    reply = await morning_answer(chat, clock, dispatcher, sender, utc(2026, 11, 23, 12, 0), label)
+    assert why in reply.text
+    assert "Next run: about 20 min easy, or 3.5 km." in reply.text
+
+
+async def test_the_suggestion_shows_in_the_warmup_reminder_and_in_plan(
+    chat: Chat, store: SqlStore, clock: Clock, dispatcher: Dispatcher, sender: FakeSender
+) -> None:
+    await join(chat)
+    await chat.say("/plan Wed 07:30")
+    log(store, chat.address, utc(2026, 11, 22, 12, 0), km=5, minutes=30, pain=6)
+    await morning_answer(chat, clock, dispatcher, sender, utc(2026, 11, 23, 12, 0), "Back to my usual")
+    warmup = [r for _, r in await tick_at(clock, dispatcher, sender, utc(2026, 11, 25, 7, 0)) if r.text.startswith("Your run")]
+    assert len(warmup) == 1
+    assert "Next run: about 20 min easy, or 3.5 km." in warmup[0].text
+    assert "keep today's run under 5.5 km" in warmup[0].text  # the spike cap: 10% past the 30-day longest (5 km)
+    assert "Next run: about 20 min easy, or 3.5 km." in await show_plan(chat)
+    # a run logged after the suggestion uses it up
+    log(store, chat.address, utc(2026, 11, 25, 8, 0), km=3.5, minutes=20)
+    assert "Next run:" not in await show_plan(chat)
+
+
+# ------------------------------------------------------------------ the single-run spike guard
+
+
+@pytest.mark.parametrize(("km", "warned"), [(11.0, True), (10.5, False), (10.0, False), (15.0, True)])
+async def test_spike_warning_from_10_percent_past_the_30_day_longest(
+    chat: Chat, store: SqlStore, clock: Clock, km: float, warned: bool
+) -> None:
+    await join(chat)
+    log(store, chat.address, clock.now - timedelta(days=20), km=10, minutes=60)
+    log(store, chat.address, clock.now - timedelta(days=40), km=20, minutes=120)  # older than 30 days: ignored
+    text = await finish_checkin(chat, f"ran {km} km in {round(km * 6)} min on grass, easy, no pain")
+    assert ("Single-run check" in text) is warned, text
+    if warned:
+        pct = round((km / 10 - 1) * 100)
+        assert f"is {pct}% longer than your longest in the 30 days before it (10.0 km)" in text
+        assert "Frandsen et al. 2025" in text and "1.6 times" in text
+
+
+def test_spike_helpers_agree_with_the_study_bands() -> None:
+    assert coaching.spike_pct(11.0, 10.0) == 10
+    assert coaching.spike_pct(10.5, 10.0) is None
+    assert coaching.spike_pct(21.0, 10.0) == 110
+    assert coaching.spike_pct(5.0, None) is None
+
+
+# ------------------------------------------------------------------ the return-to-run plan
+
+
+async def test_return_plan_moves_up_when_fine_and_down_when_not(
+    chat: Chat, store: SqlStore, clock: Clock, dispatcher: Dispatcher, sender: FakeSender
+) -> None:
+    await join(chat)
+    log(store, chat.address, utc(2026, 11, 22, 12, 0), pain=5, tier=Tier.REST)
+    reply = await morning_answer(chat, clock, dispatcher, sender, utc(2026, 11, 23, 12, 0), "Back to my usual")
+    assert "graded return" in reply.text
+    await chat.tap("Start the return-to-run plan")
+    assert "session 1 of 8: 7 x (1 min running, 2 min walking)" in chat.text and "ASTEROID" in chat.text
+    assert "session 1 of 8" in await show_plan(chat)
+    # a pain-free session: one step up at once
+    clock.now = utc(2026, 11, 24, 9, 0)
+    text = await finish_checkin(chat, "ran 2 km in 21 min on grass, easy, no pain")
+    assert "you move up a step" in text and "session 2 of 8" in text
+    # a session that hurt waits for the next morning, then moves down when it has not settled
+    clock.now = utc(2026, 11, 26, 9, 0)
+    log(store, chat.address, clock.now, km=2.5, minutes=24, pain=3, tier=Tier.KEEP_EASY)
+    assert "session 2 of 8" in await show_plan(chat)
+    reply = await morning_answer(chat, clock, dispatcher, sender, utc(2026, 11, 27, 9, 0), "Not settled yet")
+    assert "drop back a step" in reply.text and "session 1 of 8" in reply.text
+    # and up again after a session that settled
+    log(store, chat.address, utc(2026, 11, 28, 9, 0), km=2, minutes=21, pain=2, tier=Tier.KEEP_EASY)
+    reply = await morning_answer(chat, clock, dispatcher, sender, utc(2026, 11, 29, 9, 0), "Back to my usual")
+    assert "move up a step" in reply.text and "session 2 of 8" in reply.text
+    warmup = coaching.next_run_lines("km", store.recent_runs(chat.address, limit=0),
+                                     store.coach_events(chat.address, utc(2026, 1, 1)), clock.now)
+    assert any("session 2 of 8" in line for line in warmup)
+    await chat.press("c:return:stop")
+    assert "Return plan stopped" in chat.text
+    assert "session" not in await show_plan(chat)
+
+
+# ------------------------------------------------------------------ the safety gate
+
+
+@pytest.mark.parametrize("tier", [Tier.DOCTOR_SOON, Tier.DOCTOR_TODAY, Tier.EMERGENCY])
+async def test_nothing_is_suggested_after_a_doctor_tier_until_cleared(
+    chat: Chat, store: SqlStore, clock: Clock, dispatcher: Dispatcher, sender: FakeSender, tier: Tier
+) -> None:
+    await join(chat)
+    await chat.say("/plan Tue 07:30")
+    log(store, chat.address, utc(2026, 11, 22, 12, 0), pain=4)  # an earlier suggestion-worthy run
+    log(store, chat.address, utc(2026, 11, 22, 13, 0), pain=4, tier=tier)
+    if tier is not Tier.EMERGENCY:
+        reply = await morning_answer(chat, clock, dispatcher, sender, utc(2026, 11, 23, 13, 0), "Back to my usual")
+        assert "Next run" not in reply.text and "I've been seen" in [b.label for b in reply.flat_buttons]
+    warmup = [r for _, r in await tick_at(clock, dispatcher, sender, utc(2026, 11, 24, 7, 0)) if r.text.startswith("Your run")]
+    assert warmup and "Next run" not in warmup[0].text and "Single-run check" not in warmup[0].text
+    shown = await show_plan(chat)
+    assert "stopped suggesting runs" in shown and "graded return" not in shown
+    await chat.press("c:return:start")
+    assert "stopped suggesting runs" in chat.text
+    await chat.say("/plan")
+    await chat.tap("I've been seen")
+    assert "Follow what your clinician told you" in chat.text and "graded return" in chat.text
+    shown = await show_plan(chat)
+    assert "stopped suggesting runs" not in shown and "Start the return-to-run plan" in chat.plan_labels  # type: ignore[attr-defined]
+
+
+async def test_clear_button_does_nothing_when_nothing_is_on_hold(chat: Chat, store: SqlStore, clock: Clock) -> None:
+    await join(chat)
+    log(store, chat.address, clock.now, pain=3)
+    await chat.press("c:clear:gone")
+    assert "nothing is on hold" in chat.text
+    assert store.coach_events(chat.address, utc(2026, 1, 1)) == []
+
+
+# ------------------------------------------------------------------ the weekly digest
+
+
+def test_digest_says_what_changed(store: SqlStore, chat: Chat) -> None:
+    sunday = utc(2026, 11, 22, 18, 0)
+    runs_before = [(utc(2026, 11, 2 + d, 8, 0), 5.0, 30.0, 0) for d in (0, 7)]
+    for when, km, minutes, pain in runs_before:
+        log(store, chat.address, when, km=km, minutes=minutes, pain=pain)
+    log(store, chat.address, utc(2026, 11, 16, 8, 0), km=5, minutes=30, pain=6)
+    from dialogs.ports import CoachNote
+
+    note = CoachNote(kind="morning", at=utc(2026, 11, 17, 8, 0), data={"pain": 6, "settled": True, "fine": False,
+                                                                        "minutes": 20, "km": 3.5, "shorter": True})
+    store.save(chat.address, Change(Conversation(), effects=[note]))
+    log(store, chat.address, utc(2026, 11, 18, 8, 0), km=3.5, minutes=20)  # kept to it
+    log(store, chat.address, utc(2026, 11, 21, 8, 0), km=7, minutes=42)  # 40% past the 30-day longest
+    profile, runs, events = store.coach_inputs(1, utc(2026, 8, 1))  # type: ignore[misc]
+    [reply] = digest.weekly_digest(runs, profile, sunday, draw_chart=False, events=events)
+    assert "Next-run suggestions: you kept to 1 of 1." in reply.text
+    assert "Next-morning checks: 1 of 1 back to usual." in reply.text
+    assert "Spikes: 1 run 10% or more past the 30-day longest (the biggest 7.0 km, 40% past)." in reply.text
+    assert len(reply.text) < 900  # a few lines, not a wall of text
