@@ -318,7 +318,9 @@ def start(ctx: Context, text: str = "") -> Outcome:
             _check_pace(checkin, "duration_min")
         except InputError as problem:
             notes.append(str(problem).split(".")[0] + ".")
-        notes.extend(_past_day(checkin, text, ctx))  # coaching hook: "yesterday", "on Saturday", a date
+        date_notes = _past_day(checkin, text, ctx)  # coaching hook: "yesterday", "on Saturday", a date
+        notes.extend(date_notes)
+        conversation.data["date_note"] = " ".join(n for n in date_notes if not n.startswith("Filed under"))
     _store(conversation, checkin)
     intro = "Let's log your run." if not text else _heard(checkin, ctx)
     return _advance(ctx, conversation, checkin, " ".join([intro, *notes]).strip())
@@ -396,7 +398,8 @@ def _finish(ctx: Context, conversation: Conversation, checkin: Checkin) -> Outco
         replies = [advice.emergency_reply()]
     else:
         history = ctx.store.recent_runs(ctx.address, limit=10)
-        replies = [Reply(text=summary(checkin, ctx), kind="message")]
+        said = " ".join(t for t in (summary(checkin, ctx), conversation.data.get("date_note")) if t)
+        replies = [Reply(text=said, kind="message")]
         replies += advice.build_advice(checkin, ctx.profile, result, history)
         replies += progress.after_checkin(ctx, checkin, result, replies)  # training-load and pain-trend notes
     logger.info("check-in complete")  # the tier and rules are health data: DEBUG only
@@ -424,4 +427,7 @@ def summary(checkin: Checkin, ctx: Context) -> str:
         bits.append(f"pain {checkin.pain_score}/10")
     else:
         bits.append("no pain")
+    if checkin.started_at and checkin.source is None:  # a past day told in chat: say which day it is filed under
+        day = timezones.local(datetime.fromisoformat(checkin.started_at), ctx.profile.timezone)
+        bits.append(f"filed under {day:%a %d %b}")
     return "Logged: " + ", ".join(b for b in bits if b) + "."
