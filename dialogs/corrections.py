@@ -24,6 +24,7 @@ from dialogs.units import format_distance, format_duration
 logger = logging.getLogger(__name__)
 
 UNDO, EDIT = "undo", "edit"
+STATES = {UNDO: ("confirm",), EDIT: ("run", "field", "value")}  # every state these flows can leave a runner in
 EDITABLE = 5  # /edit offers the five most recent runs
 FIELD_LABELS = {
     "distance_km": "Distance",

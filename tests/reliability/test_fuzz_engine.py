@@ -28,7 +28,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlmodel import Session, select
 
-from dialogs import checkin, onboarding, plan
+from dialogs import checkin, corrections, onboarding, plan
 from dialogs.engine import PRIVATE_COMMANDS, Engine
 from dialogs.messages import Address, Attachment, Incoming, Reply
 from dialogs.models import Checkin, Profile
@@ -51,13 +51,14 @@ STATES = (
     + [f"onboarding:{slot}" for slot in onboarding.QUESTIONS]
     + [f"settings:{slot}" for slot in onboarding.QUESTIONS]
     + [f"plan:{slot}" for slot in plan.QUESTIONS]
-)
+)  # /undo and /edit states are reached by their commands, which every run sends
 SLOTS = {
     "checkin": set(checkin.QUESTIONS),
     "onboarding": set(onboarding.QUESTIONS),
     "settings": set(onboarding.QUESTIONS) | {"menu"},
     "plan": set(plan.QUESTIONS),
     "forget": {"confirm"},
+    **{flow: set(slots) for flow, slots in corrections.STATES.items()},
 }
 FAILURE_TEXTS = ("went wrong", "can't reach my notebook", "couldn't save that")
 
@@ -80,6 +81,7 @@ TYPED = [
     "Mon 07:00", "20:30", "off", "Kilometres", "miles", "3–4 times", "In the past", "delete", "Name",
     "numb around my groin", "can't control my bladder", "fever and night pain",
     "ran 8 km in 45 min on road, lower back aching 4/10 since yesterday", "😭😭😭", "   ", "",
+    "ran 5k yesterday", "last Tuesday", "28/11", "on the 31st", "5 days ago", "tomorrow", "1990-01-01",
 ]  # fmt: skip
 
 TEXTS = st.one_of(
@@ -167,7 +169,8 @@ PAYLOADS = st.one_of(
     st.builds(lambda i, v: f"z:{i}:{v}", st.sampled_from(IDS), st.sampled_from(["1h", "1d", "2d", "", "better"])),
     st.sampled_from(["x:routine:warmup", "x:routine:postrun", "x:how:A1", "x:how:W1", "x:more:shoes_form",
                      "x:nope", "x:", "f:", "z:", "f::", "z:1", "a:", "a", "", ":", "/checkin", "/forget",
-                     "/plan off", "/nonsense", "/"]),
+                     "/plan off", "/nonsense", "/", "c:clear:seen", "c:clear:gone", "c:return:start",
+                     "c:return:stop", "c:", "c:return:", "c:clear:maybe", "/undo", "/edit"]),
     st.text(max_size=64),
 )  # fmt: skip
 OTHERS = st.one_of(
