@@ -11,11 +11,12 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 
-from dialogs import coaching, return_to_run
-from dialogs.flow import Context
-from dialogs.messages import Button
+from dialogs import coaching, parsing, return_to_run
+from dialogs.flow import Context, Outcome, fresh
+from dialogs.messages import Button, Reply
 from dialogs.models import Checkin, RunRecord, Tier
 from dialogs.ports import CoachEvent, CoachNote
+from dialogs.units import format_distance
 
 logger = logging.getLogger(__name__)
 
@@ -87,14 +88,32 @@ def plan_lines(ctx: Context) -> tuple[list[str], tuple[Button, ...]]:
     runs, events = _history(ctx)
     if coaching.blocked(runs, events):
         return [coaching.say("gate", "blocked")], coaching.clear_buttons()
-    lines = return_to_run.plan_lines(runs, events)
-    if not lines:
-        lines = coaching.next_run_lines(ctx.profile.units, runs, events, ctx.now)
-    else:
-        cap = coaching.spike_before(coaching.longest_before(runs, ctx.now), ctx.profile.units)
-        lines += [cap] if cap else []
+    lines = coaching.next_run_lines(ctx.profile.units, runs, events, ctx.now)
+    current = return_to_run.state(runs, events)
+    if current is not None and not current.done:  # the session is in the lines; say how it moves and why
+        lines += [coaching.say("return", "rule"), coaching.say("return", "why")]
     buttons: tuple[Button, ...] = ()
     if return_to_run.should_offer(runs, events):
         lines.append(coaching.say("return", "offer"))
         buttons = (return_to_run.offer_button(),)
     return lines, buttons
+
+
+def plan_next(ctx: Context, text: str) -> Outcome:
+    """Answers "/plan next 12 km" (or "off"): notes the planned distance and checks it against the 30-day longest."""
+    unchanged = fresh(ctx.conversation)
+    if text.strip().lower() in ("off", "none", "clear", "no"):
+        note = CoachNote(kind="planned", at=ctx.now, data={"km": None})
+        return Outcome([Reply(text=coaching.say("planned", "cleared"))], unchanged, effects=[note])
+    km = parsing.parse_distance(text, ctx.profile.units) if text.strip() else None
+    if not km:
+        return Outcome([Reply(text=coaching.say("planned", "ask"))], unchanged)
+    runs, events = _history(ctx)
+    note = CoachNote(kind="planned", at=ctx.now, data={"km": km})
+    lines = [coaching.say("planned", "saved", distance=format_distance(km, ctx.profile.units))]
+    if coaching.blocked(runs, events):
+        lines.append(coaching.say("gate", "blocked"))
+        return Outcome([Reply(text="\n\n".join(lines), buttons=(coaching.clear_buttons(),))], unchanged, effects=[note])
+    longest = coaching.longest_before(runs, ctx.now)
+    lines += coaching.planned_lines(km, longest, ctx.profile.units)[1:]
+    return Outcome([Reply(text="\n\n".join(lines))], unchanged, effects=[note])

@@ -233,6 +233,28 @@ def suggestions_followed(runs: Sequence[RunRecord], events: Sequence[CoachEvent]
     return kept, made
 
 
+def planned_km(runs: Sequence[RunRecord], events: Sequence[CoachEvent]) -> float | None:
+    """The distance the runner planned for their next run (/plan next), until a run is logged after it."""
+    planned = [e for e in events if e.kind == "planned"]
+    if not planned or not planned[-1].data.get("km"):
+        return None
+    if any(as_utc(r.logged_at) > as_utc(planned[-1].at) for r in runs):
+        return None
+    return float(planned[-1].data["km"])
+
+
+def planned_lines(km: float | None, longest: float | None, units: str) -> list[str]:
+    """The planned distance, with the spike warning when it is 10% or more past the 30-day longest."""
+    if not km:
+        return []
+    lines = [say("planned", "line", distance=format_distance(km, units))]
+    pct = spike_pct(km, longest)
+    if pct is not None:
+        lines.append(say("spike", "planned", distance=format_distance(km, units), pct=pct, longest=format_distance(longest, units)))
+        lines.append(say("spike", "why"))
+    return lines
+
+
 # ------------------------------------------------------------------ what reminders and /plan show
 
 
@@ -250,8 +272,11 @@ def next_run_lines(profile_units: str, runs: Sequence[RunRecord], events: Sequen
         suggestion = current_suggestion(runs, events)
         if suggestion is not None:
             lines.append(suggestion.line(profile_units))
-    cap = spike_before(longest_before(runs, now), profile_units)
-    if cap:
+    longest = longest_before(runs, now)
+    planned = planned_lines(planned_km(runs, events), longest, profile_units)
+    lines += planned
+    cap = spike_before(longest, profile_units)
+    if cap and len(planned) < 2:  # a planned spike already says it
         lines.append(cap)
     return lines
 

@@ -278,7 +278,7 @@ def _replace(plan: PlanInfo, **changes: Any) -> PlanInfo:
 
 
 def plan_command(ctx: Context, incoming: Incoming) -> Outcome:
-    """Shows the plan and asks for runs, or applies "/plan Mon 07:00", "/plan warmup 45", "/plan daily 20:00|off", "/plan quiet 22:00-07:00|off", "/plan off"."""
+    """Shows the next run and the plan and asks for runs, or applies "/plan Mon 07:00", "/plan warmup 45", "/plan daily 20:00|off", "/plan quiet 22:00-07:00|off", "/plan next 12 km|off", "/plan off"."""
     blocked = _needs_profile(ctx)
     if blocked:
         return blocked
@@ -293,6 +293,10 @@ def plan_command(ctx: Context, incoming: Incoming) -> Outcome:
             if lead is None:
                 return _say(ctx, "How many minutes before the run? For example: /plan warmup 45")
             return _say(ctx, _save(ctx, _replace(current, lead_min=lead), "Warm-up lead changed."))
+        if action == "next":  # a planned distance for the next run, checked by the single-run spike guard
+            from dialogs import coach_replies
+
+            return coach_replies.plan_next(ctx, rest)
         if action == "daily":
             daily = _parse_daily(rest, ctx)
             if daily is None:

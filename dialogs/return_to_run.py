@@ -96,14 +96,6 @@ def should_offer(runs: Sequence[RunRecord], events: Sequence[CoachEvent]) -> boo
     return last.tier in {Tier.REST.value, *coaching.DOCTOR_TIERS} and (current is None or current.done)
 
 
-def plan_lines(runs: Sequence[RunRecord], events: Sequence[CoachEvent]) -> list[str]:
-    """What /plan says about the return plan: the next session and the rule it follows."""
-    current = state(runs, events)
-    if current is None or current.done:
-        return []
-    return [session_text(current.step), coaching.say("return", "rule"), coaching.say("return", "why")]
-
-
 def after_session(before: PlanState | None, after: PlanState | None) -> list[str]:
     """The note under a check-in logged during the plan."""
     if before is None or before.done or after is None:

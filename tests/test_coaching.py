@@ -230,3 +230,31 @@ def test_digest_says_what_changed(store: SqlStore, chat: Chat) -> None:
     assert "Next-morning checks: 1 of 1 back to usual." in reply.text
     assert "Spikes: 1 run 10% or more past the 30-day longest (the biggest 7.0 km, 40% past)." in reply.text
     assert len(reply.text) < 900  # a few lines, not a wall of text
+
+
+# ------------------------------------------------------------------ a planned run, and /plan's own input
+
+
+@pytest.mark.parametrize(("planned", "warned"), [("11 km", True), ("10.5 km", False)])
+async def test_a_planned_run_is_checked_before_it_happens(
+    chat: Chat, store: SqlStore, clock: Clock, dispatcher: Dispatcher, sender: FakeSender, planned: str, warned: bool
+) -> None:
+    await join(chat)
+    await chat.say("/plan Tue 07:30")
+    log(store, chat.address, utc(2026, 11, 15, 8, 0), km=10, minutes=60)
+    await chat.say(f"/plan next {planned}")
+    assert f"planned at {planned.split()[0]}" in chat.text
+    assert ("is 10% past your longest run of the last 30 days (10.0 km)" in chat.text) is warned
+    warmup = [r for _, r in await tick_at(clock, dispatcher, sender, utc(2026, 11, 24, 7, 0)) if r.text.startswith("Your run")]
+    assert f"Planned next run: {float(planned.split()[0]):.1f} km." in warmup[0].text
+    assert ("Single-run check: your planned" in warmup[0].text) is warned
+    assert ("keep today's run under 11.0 km" in warmup[0].text) is not warned
+
+
+async def test_plan_rejects_a_negative_warmup_lead(chat: Chat, store: SqlStore) -> None:
+    await join(chat)
+    await chat.say("/plan warmup -5")
+    assert "can't come after the run starts" in chat.text
+    assert store.plan(chat.address) is None or store.plan(chat.address).lead_min == 30  # type: ignore[union-attr]
+    await chat.say("/plan next banana")
+    assert "How far is your next run?" in chat.text
