@@ -120,19 +120,7 @@ def csv_rows(ctx: Context) -> list[dict[str, object]]:
     """One CSV row per run, oldest first, each under the local day it was run (the same day /history shows)."""
     runs = sorted(ctx.store.recent_runs(ctx.address, limit=0), key=lambda r: (progress.run_time(r), r.run_id))
     return [
-        {
-            "date": f"{timezones.local(progress.run_time(r), ctx.profile.timezone):%Y-%m-%d}",
-            "logged_at_utc": progress.as_utc(r.logged_at).isoformat(timespec="minutes"),
-            "distance_km": r.distance_km,
-            "duration_min": r.duration_min,
-            "surface": r.surface,
-            "effort": r.effort,
-            "pain_score": r.pain_score,
-            "pain_where": " ".join(r.pain_where),
-            "pain_kind": " ".join(r.pain_kind),
-            "warning_signs": " ".join(r.signs),
-            "tier": r.tier,
-        }
+        {"date": f"{timezones.local(progress.run_time(r), ctx.profile.timezone):%Y-%m-%d}", **r.export_row()}
         for r in runs
     ]
 

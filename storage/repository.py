@@ -250,23 +250,7 @@ class SqlStore(reminders.ReminderStore, coaching.CoachingStore):
 
     def export_rows(self, address: Address) -> list[dict[str, Any]]:
         """Returns one row per run with its pain report and triage, oldest first."""
-        rows = []
-        for r in reversed(self.recent_runs(address, limit=0)):
-            rows.append(
-                {
-                    "logged_at_utc": r.logged_at.isoformat(timespec="minutes"),
-                    "distance_km": r.distance_km,
-                    "duration_min": r.duration_min,
-                    "surface": r.surface,
-                    "effort": r.effort,
-                    "pain_score": r.pain_score,
-                    "pain_where": " ".join(r.pain_where),
-                    "pain_kind": " ".join(r.pain_kind),
-                    "warning_signs": " ".join(r.signs),
-                    "tier": r.tier,
-                }
-            )
-        return rows
+        return [r.export_row() for r in reversed(self.recent_runs(address, limit=0))]
 
     def export_all(self, address: Address) -> dict[str, Any]:
         """Returns every stored row about the runner, table by table, as JSON-ready values.

@@ -13,17 +13,7 @@ from dialogs.models import Checkin, Tier, TriageResult
 from dialogs.ports import Change, Conversation, NewRun
 from storage.repository import SqlStore
 from tests.conftest import Chat, Clock
-from tests.test_reminders import FakeSender, join, tick_at, utc
-
-
-@pytest.fixture
-def sender() -> FakeSender:
-    return FakeSender()
-
-
-@pytest.fixture
-def dispatcher(store: SqlStore, sender: FakeSender, clock: Clock) -> Dispatcher:
-    return Dispatcher(store.engine, {"terminal": sender}, clock, store=store)
+from tests.test_reminders import FakeSender, dispatcher, join, sender, tick_at, utc  # noqa: F401  (fixtures)
 
 
 def log(store: SqlStore, address: Address, when: datetime, km: float = 5, minutes: float = 30, pain: int = 0,
