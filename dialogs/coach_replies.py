@@ -28,6 +28,7 @@ class Coached:
     lines: list[str] = field(default_factory=list)
     buttons: tuple[Button, ...] = ()
     effects: list[CoachNote] = field(default_factory=list)
+    replaces: bool = False  # the lines replace the generic "ease back in" answer (a doctor's check is outstanding)
 
 
 def _history(ctx: Context) -> tuple[list[RunRecord], list[CoachEvent]]:
@@ -38,7 +39,7 @@ def morning(ctx: Context, answer: str, stage: int) -> Coached:
     """Applies the next-morning rule to a follow-up answer (settled: "better", not settled: "same")."""
     runs, events = _history(ctx)
     if coaching.blocked(runs, events):
-        return Coached(buttons=coaching.clear_buttons())
+        return Coached(lines=[coaching.say("gate", "blocked")], buttons=coaching.clear_buttons(), replaces=True)
     pain_run = next((r for r in sorted(runs, key=lambda r: (r.logged_at, r.run_id), reverse=True) if r.pain_score), None)
     if pain_run is None or stage != 1 or answer not in ("better", "same"):
         return Coached()
@@ -66,7 +67,7 @@ def morning(ctx: Context, answer: str, stage: int) -> Coached:
         lines.append(coaching.say("return", "offer"))
         buttons = (return_to_run.offer_button(),)
     logger.info("next-morning rule applied")  # the verdict is health data: not logged
-    return Coached(lines=lines, buttons=buttons, effects=[note])
+    return Coached(lines=lines, buttons=buttons, effects=[note], replaces=settled)
 
 
 def checkin_notes(ctx: Context, checkin: Checkin, record: RunRecord, tier: Tier) -> list[str]:

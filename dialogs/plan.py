@@ -445,8 +445,8 @@ def followup_button(ctx: Context, incoming: Incoming) -> Outcome:
     from dialogs import coach_replies
 
     coached = coach_replies.morning(ctx, answer, info.stage)
-    if coached.lines and answer == "better":
-        text = ""  # the next-morning rule says what next instead of the generic "ease back in"
+    if coached.replaces and answer == "better":
+        text = ""  # the next-morning rule (or the doctor's check) says what next instead of the generic "ease back in"
     text = "\n\n".join(t for t in [text, *coached.lines] if t)
     buttons = (coached.buttons,) if coached.buttons else ()
     return Outcome([Reply(text=text, buttons=buttons, kind=kind)], fresh(ctx.conversation), effects=list(coached.effects))

@@ -177,6 +177,7 @@ async def test_nothing_is_suggested_after_a_doctor_tier_until_cleared(
     if tier is not Tier.EMERGENCY:
         reply = await morning_answer(chat, clock, dispatcher, sender, utc(2026, 11, 23, 13, 0), "Back to my usual")
         assert "Next run" not in reply.text and "I've been seen" in [b.label for b in reply.flat_buttons]
+        assert "Ease back in" not in reply.text and "stopped suggesting runs" in reply.text
     warmup = [r for _, r in await tick_at(clock, dispatcher, sender, utc(2026, 11, 24, 7, 0)) if r.text.startswith("Your run")]
     assert warmup and "Next run" not in warmup[0].text and "Single-run check" not in warmup[0].text
     shown = await show_plan(chat)
