@@ -40,6 +40,8 @@ DIGEST_WEEKDAY, DIGEST_AT = 6, "18:00"  # the weekly digest and club summary: Su
 SNOOZE_GRACE = timedelta(hours=1)  # a snoozed warm-up is pointless much later
 SNOOZES = {"1h": timedelta(hours=1), "1d": timedelta(days=1)}
 FOLLOWUP_DELAY = {1: timedelta(days=1), 2: timedelta(days=2), 0: timedelta(days=1)}
+MORNING_AT = "08:00"  # the next-morning check after a run that hurt, local time
+MORNING_MIN_GAP = timedelta(hours=1)  # a run logged after its next morning is asked about an hour later
 
 
 def hhmm(text: str) -> tuple[int, int]:
@@ -70,6 +72,15 @@ def next_occurrence(weekday: int | None, at: str, zone_name: str, after: datetim
         if moment > after:
             return moment
     raise AssertionError("no occurrence within two weeks")  # unreachable
+
+
+def followup_due(stage: int, logged_at: datetime, run_at: datetime | None, zone_name: str) -> datetime:
+    """When a follow-up is due: stage 1 the morning after the run's local day (the next-morning
+    pain rule), never sooner than an hour after it was logged; other stages after FOLLOWUP_DELAY."""
+    if stage != 1:
+        return logged_at + FOLLOWUP_DELAY[stage]
+    day = timezones.local(run_at or logged_at, zone_name).date() + timedelta(days=1)
+    return max(wall_to_utc(day, MORNING_AT, zone_name), logged_at + MORNING_MIN_GAP)
 
 
 def in_quiet(moment: datetime, zone_name: str, start: str, end: str) -> bool:

@@ -257,8 +257,14 @@ def next_after(row: OccurrenceRow, zone: str, plan: PlanInfo, now: datetime) -> 
 # ------------------------------------------------------------------ hooks from SqlStore.save
 
 
-def on_new_run(session: Session, runner: Runner, logged_at: datetime, has_pain: bool, tier: str) -> None:
-    """Drops today's after-run prompt and daily check-in; schedules the weekly digest and the follow-up after pain."""
+def on_new_run(
+    session: Session, runner: Runner, logged_at: datetime, has_pain: bool, tier: str, run_at: datetime | None = None
+) -> None:
+    """Drops today's after-run prompt and daily check-in; schedules the weekly digest and the follow-up after pain.
+
+    `run_at` is when the run was (a past day told in chat, a file's start); the follow-up after it
+    comes the next morning (dialogs.plan.followup_due).
+    """
     zone = runner.timezone
     if runner.digest and runner.onboarded:
         schedule_digest(session, runner.id, zone, logged_at)  # type: ignore[arg-type]
@@ -284,7 +290,8 @@ def on_new_run(session: Session, runner: Runner, logged_at: datetime, has_pain: 
         .values(state=SKIPPED, note="superseded")
     )
     stage = 0 if tier == Tier.EMERGENCY.value else 1
-    session.add(followup_row(runner.id, stage, logged_at + schedule.FOLLOWUP_DELAY[stage], zone, plan))  # type: ignore[arg-type]
+    due = schedule.followup_due(stage, logged_at, run_at, zone)
+    session.add(followup_row(runner.id, stage, due, zone, plan))  # type: ignore[arg-type]
 
 
 def followup_row(runner_id: int, stage: int, due: datetime, zone: str, plan: PlanInfo) -> Reminder:

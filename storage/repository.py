@@ -119,7 +119,8 @@ class SqlStore(reminders.ReminderStore, coaching.CoachingStore):
                 if isinstance(effect, NewRun):
                     self._add_run(session, runner.id, effect)  # type: ignore[arg-type]
                     reminders.on_new_run(
-                        session, runner, effect.logged_at, bool(effect.checkin.has_pain), effect.result.tier.value
+                        session, runner, effect.logged_at, bool(effect.checkin.has_pain), effect.result.tier.value,
+                        run_at=_utc(effect.checkin.started_at),
                     )
                 elif isinstance(effect, coaching.EFFECTS):
                     coaching.apply(session, runner.id, effect)  # type: ignore[arg-type]

@@ -17,10 +17,11 @@ from tests.test_reminders import FakeSender, dispatcher, join, sender, tick_at, 
 
 
 def log(store: SqlStore, address: Address, when: datetime, km: float = 5, minutes: float = 30, pain: int = 0,
-        tier: Tier = Tier.KEEP_EASY) -> None:
-    """Stores a finished check-in as the engine would."""
+        tier: Tier = Tier.KEEP_EASY, ran: datetime | None = None) -> None:
+    """Stores a finished check-in as the engine would (`ran`: the past day it was told for)."""
     checkin = Checkin(distance_km=km, duration_min=minutes, surface="grass", effort="easy", has_pain=bool(pain),
-                      pain_score=pain or None, pain_where=["low_back_centre"] if pain else [])
+                      pain_score=pain or None, pain_where=["low_back_centre"] if pain else [],
+                      started_at=ran.isoformat() if ran else None)
     store.save(address, Change(Conversation(), effects=[NewRun(checkin, TriageResult(tier, ("T",)), when)]))
 
 
@@ -70,6 +71,21 @@ async def test_pain_4_that_settles_keeps_the_same_run(chat: Chat, store: SqlStor
     assert "It hurt 4/10 during the run and is back to your usual now" in reply.text
     assert "Next run: about 30 min easy, or 5.0 km." in reply.text
     assert "tendon research" in reply.text and "Silbernagel et al. 2007" in reply.text and "guide" in reply.text
+
+
+@pytest.mark.parametrize(("zone", "logged", "ran", "due"), [
+    ("America/New_York", utc(2026, 11, 23, 1, 0), None, utc(2026, 11, 23, 13, 0)),  # 20:00 run -> 08:00 local next day
+    ("Europe/London", utc(2026, 11, 22, 10, 0), utc(2026, 11, 21, 12, 0), utc(2026, 11, 22, 11, 0)),  # yesterday's run
+])
+async def test_the_follow_up_comes_the_morning_after_the_run(
+    chat: Chat, store: SqlStore, zone: str, logged: datetime, ran: datetime | None, due: datetime
+) -> None:
+    from tests.test_reminders import pending
+
+    await join(chat, zone)
+    log(store, chat.address, logged, pain=4, ran=ran)
+    [followup] = pending(store, "followup")
+    assert followup.due_at.replace(tzinfo=due.tzinfo) == due
 
 
 @pytest.mark.parametrize(("pain", "label", "why"), [
