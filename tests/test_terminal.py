@@ -45,3 +45,16 @@ def test_two_runners_on_one_machine_are_kept_apart(tmp_path: Path) -> None:
 def test_empty_input_exits_cleanly(tmp_path: Path) -> None:
     result = run_chat(f"sqlite:///{tmp_path / 'c.db'}", "ann", [], tmp_path)
     assert result.returncode == 0 and result.stderr == ""
+
+
+def test_edit_and_undo_by_numbered_options_in_the_terminal(tmp_path: Path) -> None:
+    db = f"sqlite:///{tmp_path / 'c.db'}"
+    lines = ["/start", "Ann", "Europe/London", "Kilometres", "2", "1", "2",
+             "ran 5 km yesterday in 30 min on grass, easy, no pain",
+             "/edit", "1", "4 km",  # one run: straight to its fields; 1) Distance
+             "/history", "/undo", "1", "/history"]
+    result = run_chat(db, "ann", lines, tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "filed under" in result.stdout and "Changed." in result.stdout and "4.0 km" in result.stdout
+    assert "Removed:" in result.stdout and "No runs logged yet" in result.stdout
+    assert "Traceback" not in result.stdout + result.stderr
