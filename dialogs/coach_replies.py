@@ -47,11 +47,14 @@ def morning(ctx: Context, answer: str, stage: int) -> Coached:
     pain = int(pain_run.pain_score or 0)
     fine = coaching.morning_verdict(pain, settled)
     plan_before = return_to_run.state(runs, events)
+    resting = return_to_run.resting(runs, events)  # a rest tier: the return plan, not a normal run, comes next
     suggestion = coaching.suggest(pain_run, fine, coaching.longest_before(runs, ctx.now))
-    data = {"pain": pain, "settled": settled, "fine": fine, **suggestion.to_data()}
+    data = {"pain": pain, "settled": settled, "fine": fine, **({} if resting else suggestion.to_data())}
     note = CoachNote(kind="morning", at=ctx.now, data=data, run_id=pain_run.run_id)
     lines = [coaching.morning_text(pain, settled)]
-    if plan_before is not None and not plan_before.done:
+    if resting:
+        lines.append(coaching.say("return", "offer" if settled else "rest_first"))
+    elif plan_before is not None and not plan_before.done:
         after = return_to_run.state(runs, [*events, CoachEvent(note.kind, note.at, note.data, note.run_id)])
         assert after is not None
         if after.done:
@@ -64,7 +67,8 @@ def morning(ctx: Context, answer: str, stage: int) -> Coached:
     lines.append(coaching.say("morning", "why"))
     buttons: tuple[Button, ...] = ()
     if settled and return_to_run.should_offer(runs, events):
-        lines.append(coaching.say("return", "offer"))
+        if not resting:
+            lines.append(coaching.say("return", "offer"))
         buttons = (return_to_run.offer_button(),)
     logger.info("next-morning rule applied")  # the verdict is health data: not logged
     return Coached(lines=lines, buttons=buttons, effects=[note], replaces=settled)

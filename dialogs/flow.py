@@ -92,7 +92,7 @@ def parse_answer_payload(payload: str) -> tuple[int, str] | None:
     if not payload.startswith(ANSWER_PREFIX):
         return None
     number, sep, value = payload[len(ANSWER_PREFIX) :].partition(":")
-    if not sep or not number.isdigit():
+    if not sep or not number.isdecimal():
         return None
     return int(number), value
 

@@ -427,7 +427,7 @@ def _set_paused(ctx: Context, paused: bool, text: str) -> Outcome:
 
 def _reminder_id(payload: str, choices: tuple[str, ...]) -> tuple[int, str] | None:
     _, number, choice = (payload.split(":") + ["", ""])[:3]
-    if not number.isdigit() or choice not in choices:
+    if not number.isdecimal() or choice not in choices:
         return None
     return int(number), choice
 

@@ -96,6 +96,13 @@ def should_offer(runs: Sequence[RunRecord], events: Sequence[CoachEvent]) -> boo
     return last.tier in {Tier.REST.value, *coaching.DOCTOR_TIERS} and (current is None or current.done)
 
 
+def resting(runs: Sequence[RunRecord], events: Sequence[CoachEvent]) -> bool:
+    """The last triage said rest from running and no return plan is under way."""
+    last = coaching.last_tier_run(runs)
+    current = state(runs, events)
+    return last is not None and last.tier == Tier.REST.value and (current is None or current.done)
+
+
 def after_session(before: PlanState | None, after: PlanState | None) -> list[str]:
     """The note under a check-in logged during the plan."""
     if before is None or before.done or after is None:

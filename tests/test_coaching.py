@@ -153,7 +153,7 @@ async def test_return_plan_moves_up_when_fine_and_down_when_not(
     await join(chat)
     log(store, chat.address, utc(2026, 11, 22, 12, 0), pain=5, tier=Tier.REST)
     reply = await morning_answer(chat, clock, dispatcher, sender, utc(2026, 11, 23, 12, 0), "Back to my usual")
-    assert "graded return" in reply.text
+    assert "graded return" in reply.text and "Next run:" not in reply.text  # after a rest tier: the plan, not a run
     await chat.tap("Start the return-to-run plan")
     assert "session 1 of 8: 7 x (1 min running, 2 min walking)" in chat.text and "ASTEROID" in chat.text
     assert "session 1 of 8" in await show_plan(chat)
@@ -231,7 +231,9 @@ def test_digest_says_what_changed(store: SqlStore, chat: Chat) -> None:
     store.save(chat.address, Change(Conversation(), effects=[note]))
     log(store, chat.address, utc(2026, 11, 18, 8, 0), km=3.5, minutes=20)  # kept to it
     log(store, chat.address, utc(2026, 11, 21, 8, 0), km=7, minutes=42)  # 40% past the 30-day longest
-    profile, runs, events = store.coach_inputs(1, utc(2026, 8, 1))  # type: ignore[misc]
+    from tests.reliability.conftest import runner_id_of
+
+    profile, runs, events = store.coach_inputs(runner_id_of(store, chat.address.user_id), utc(2026, 8, 1))  # type: ignore[misc]
     [reply] = digest.weekly_digest(runs, profile, sunday, draw_chart=False, events=events)
     assert "Next-run suggestions: you kept to 1 of 1." in reply.text
     assert "Next-morning checks: 1 of 1 back to usual." in reply.text
@@ -265,3 +267,13 @@ async def test_plan_rejects_a_negative_warmup_lead(chat: Chat, store: SqlStore) 
     assert store.plan(chat.address) is None or store.plan(chat.address).lead_min == 30  # type: ignore[union-attr]
     await chat.say("/plan next banana")
     assert "How far is your next run?" in chat.text
+
+
+async def test_after_a_rest_tier_an_unsettled_back_keeps_resting(
+    chat: Chat, store: SqlStore, clock: Clock, dispatcher: Dispatcher, sender: FakeSender
+) -> None:
+    await join(chat)
+    log(store, chat.address, utc(2026, 11, 22, 12, 0), pain=4, tier=Tier.REST)
+    reply = await morning_answer(chat, clock, dispatcher, sender, utc(2026, 11, 23, 12, 0), "Not settled yet")
+    assert "keep resting from running" in reply.text and "Next run:" not in reply.text
+    assert "Start the return-to-run plan" not in [b.label for b in reply.flat_buttons]

@@ -170,3 +170,16 @@ async def test_a_named_day_too_far_back_or_ahead_gets_a_short_answer_and_today(c
     assert "still to come" in text and "/edit changes the date" in text
     [run] = store.recent_runs(chat.address)
     assert run.started_at is None  # filed under today, nothing the runner said was lost
+
+
+async def test_superscript_digits_are_not_read_as_numbers(chat: Chat) -> None:
+    """'²' passes str.isdigit() but int() refuses it: it must get a re-ask, not a crash."""
+    await chat.say("/start")
+    await chat.say("Ann")
+    await chat.say("Europe/London")
+    await chat.tap("Kilometres")
+    await chat.say("²")
+    assert "went wrong" not in chat.text
+    await chat.press("a²:yes")
+    await chat.press("f:²:better")
+    assert "went wrong" not in chat.text
