@@ -24,8 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from dialogs.messages import Button, Reply
-from dialogs.models import Tier
-from dialogs.models import RunRecord
+from dialogs.models import RunRecord, Tier
 from dialogs.ports import CoachEvent
 from dialogs.progress import as_utc, run_time
 from dialogs.units import format_distance

@@ -1,4 +1,6 @@
-"""coaching events
+"""coaching events: next-morning verdicts, clearances after a doctor tier, return-to-run starts and stops, planned distances
+
+One row per event, with the run it judged; /forget deletes them with the runner (runner_id), /undo with the run.
 
 Revision ID: 0005
 Revises: 0002
