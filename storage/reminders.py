@@ -268,7 +268,7 @@ def on_new_run(
     zone = runner.timezone
     if runner.digest and runner.onboarded:
         schedule_digest(session, runner.id, zone, logged_at)  # type: ignore[arg-type]
-    day = schedule.timezones.local(logged_at, zone).date()
+    day = schedule.timezones.local(run_at or logged_at, zone).date()  # a run told a day late checks off that day
     t = _REMINDER
     todays = session.execute(
         select(*_CLOSE_COLUMNS).where(
@@ -496,7 +496,8 @@ def _last_runs(connection: Connection, runner_ids: set[int]) -> dict[int, dateti
     if not runner_ids:
         return {}
     runs = Run.__table__  # type: ignore[attr-defined]
-    query = select(runs.c.runner_id, func.max(runs.c.logged_at)).where(runs.c.runner_id.in_(runner_ids)).group_by(runs.c.runner_id)
+    when = func.coalesce(runs.c.started_at, runs.c.logged_at)  # the day it was run, as everywhere else
+    query = select(runs.c.runner_id, func.max(when)).where(runs.c.runner_id.in_(runner_ids)).group_by(runs.c.runner_id)
     return {runner_id: _utc(last) for runner_id, last in connection.execute(query)}
 
 

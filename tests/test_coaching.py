@@ -277,3 +277,16 @@ async def test_after_a_rest_tier_an_unsettled_back_keeps_resting(
     reply = await morning_answer(chat, clock, dispatcher, sender, utc(2026, 11, 23, 12, 0), "Not settled yet")
     assert "keep resting from running" in reply.text and "Next run:" not in reply.text
     assert "Start the return-to-run plan" not in [b.label for b in reply.flat_buttons]
+
+
+async def test_a_run_told_a_day_late_does_not_check_off_today(
+    chat: Chat, store: SqlStore, clock: Clock, dispatcher: Dispatcher, sender: FakeSender
+) -> None:
+    await join(chat)
+    await chat.say("/plan Mon 18:00")
+    log(store, chat.address, utc(2026, 11, 23, 10, 0), ran=utc(2026, 11, 22, 12, 0))  # Monday: "yesterday I ran 5k"
+    sent = await tick_at(clock, dispatcher, sender, utc(2026, 11, 23, 20, 0))
+    assert [r.text for _, r in sent if r.text.startswith("How did the run go?")], [r.text for _, r in sent]
+    log(store, chat.address, utc(2026, 11, 30, 19, 0))  # next Monday's run, logged that evening
+    assert not [r for _, r in await tick_at(clock, dispatcher, sender, utc(2026, 11, 30, 20, 0))
+                if r.text.startswith("How did the run go?")]
