@@ -16,8 +16,8 @@ from dialogs import coaching, dates, parsing, timezones
 from dialogs.checkin import SURFACE_OPTIONS
 from dialogs.flow import Context, NotUnderstood, Outcome, Question, ask, fresh, idle, read_answer
 from dialogs.messages import Incoming, Reply
-from dialogs.models import RunRecord
-from dialogs.ports import RUN_FIELDS, EditRun, RemoveRun
+from dialogs.models import Checkin, RunRecord, Tier
+from dialogs.ports import RUN_FIELDS, Effect, EditRun, RemoveRun
 from dialogs.progress import run_time
 from dialogs.units import format_distance, format_duration
 
@@ -206,8 +206,33 @@ def edit_step(ctx: Context, incoming: Incoming) -> Outcome:
         note = question.reask if isinstance(problem, NotUnderstood) else str(problem)
         return Outcome([ask(conversation, question, prefix=note, bump=False)], conversation)
     changed = _changed(run, name, value)
-    text = _text("edited", run=describe(changed, ctx))
-    return Outcome([Reply(text=text)], idle(conversation), effects=[EditRun(run.run_id, name, value)])
+    replies = [Reply(text=_text("edited", run=describe(changed, ctx)))]
+    effects: list[Effect] = [EditRun(run.run_id, name, value)]
+    if name == "pain_score":
+        replies, effects = _retriage(ctx, changed, replies, effects)
+    return Outcome(replies, idle(conversation), effects=effects)
+
+
+def _retriage(ctx: Context, run: RunRecord, replies: list[Reply], effects: list[Effect]) -> tuple[list[Reply], list[Effect]]:
+    """Triages a run again after its pain score changed; only ever raises its tier, and then says what to do."""
+    from dialogs import advice
+    from dialogs.triage import triage
+
+    checkin = Checkin(
+        has_pain=bool(run.pain_score), pain_score=run.pain_score, pain_where=list(run.pain_where),
+        pain_kind=list(run.pain_kind), signs=list(run.signs), signs_checked=True,
+        distance_km=run.distance_km, duration_min=run.duration_min, surface=run.surface, effort=run.effort,
+    )  # fmt: skip
+    result = triage(checkin)
+    stored = Tier(run.tier) if run.tier in {t.value for t in Tier} else Tier.KEEP_EASY
+    if result.tier.rank >= stored.rank:
+        return replies, effects  # an edit never lowers a tier the runner was given
+    logger.info("pain edit raised a run's tier")  # which tier is health data: not logged
+    effects = [*effects, EditRun(run.run_id, "tier", result.tier.value)]
+    if result.tier is Tier.EMERGENCY:
+        return [advice.emergency_reply()], effects
+    history = ctx.store.recent_runs(ctx.address, limit=10)
+    return [*replies, *advice.build_advice(checkin, ctx.profile, result, history)], effects
 
 
 def _changed(run: RunRecord, name: str, value: Any) -> RunRecord:

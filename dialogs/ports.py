@@ -63,7 +63,7 @@ class EditRun:
     """Change one field of one of the runner's runs (/edit); `date` takes an ISO UTC moment."""
 
     run_id: int
-    field: str  # one of RUN_FIELDS
+    field: str  # one of RUN_FIELDS, or "tier" (a re-triage after a pain edit)
     value: Any
 
 

@@ -69,6 +69,12 @@ def _edit(session: Session, runner_id: int, run: Run, field: str, value: Any) ->
         setattr(run, field, value)
     elif field == "date":
         run.started_at = _utc(datetime.fromisoformat(value))
+    elif field == "tier":  # a re-triage after a pain edit (dialogs.corrections): the run's triage record follows
+        record = session.exec(select(TriageRecord).where(TriageRecord.run_id == run.id)).first()
+        if record is not None:
+            record.tier = str(value)
+            record.rules = [*record.rules, "edit"]
+            session.add(record)
     elif field == "pain_score":
         report = session.exec(select(PainReport).where(PainReport.run_id == run.id)).first()
         if report is None:

@@ -183,3 +183,21 @@ async def test_superscript_digits_are_not_read_as_numbers(chat: Chat) -> None:
     await chat.press("a²:yes")
     await chat.press("f:²:better")
     assert "went wrong" not in chat.text
+
+
+async def test_editing_pain_up_to_9_triages_again_and_never_down(chat: Chat, store: SqlStore) -> None:
+    await onboard(chat)
+    await checkin(chat, "ran 5 km in 30 min on grass, easy, no pain")
+    await chat.say("/edit")
+    await chat.tap("Pain score")
+    await chat.tap("9")
+    [run] = store.recent_runs(chat.address)
+    assert (run.pain_score, run.tier) == (9, "doctor_today")
+    assert "doctor" in chat.text.lower()
+    await chat.say("/edit")
+    await chat.tap("Pain score")
+    await chat.tap("2")
+    [run] = store.recent_runs(chat.address)
+    assert (run.pain_score, run.tier) == (2, "doctor_today")  # lowering the score keeps the advice given
+    await chat.say("/plan")
+    assert "stopped suggesting runs" in chat.text  # the safety gate follows the raised tier
