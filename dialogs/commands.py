@@ -43,6 +43,7 @@ HELP = (
 PRIVACY = (
     "What I store: your settings (name, time zone, units, running habits, back history), "
     "the runs you log, the pain you report with it, the warning signs you tell me about, "
+    "how your back felt the morning after (and the next runs I suggested from that), "
     "and where we are in a conversation so I can pick up after a restart.\n"
     "Why: to tailor advice, to show your history and to check in on you. "
     "Nothing is shared with anyone, and pain is never mentioned in a group chat: if a club's admins turn on "
