@@ -97,7 +97,7 @@ def longest_before(runs: Sequence[RunRecord], moment: datetime, exclude: int | N
     distances = [
         r.distance_km
         for r in runs
-        if r.distance_km and r.run_id != exclude and moment - SPIKE_WINDOW <= run_time(r) < moment
+        if r.distance_km and r.run_id != exclude and moment - SPIKE_WINDOW <= run_time(r) <= moment
     ]
     return max(distances) if distances else None
 
