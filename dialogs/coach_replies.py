@@ -61,7 +61,7 @@ def morning(ctx: Context, answer: str, stage: int) -> Coached:
             lines.append(coaching.say("return", "done"))
         else:
             lines.append(coaching.say("return", "up_morning" if fine else "down"))
-            lines.append("Next: " + return_to_run.session_text(after.step))
+            lines.append(coaching.say("return", "next", session=return_to_run.session_text(after.step)))
     else:
         lines.append(suggestion.line(ctx.profile.units))
     lines.append(coaching.say("morning", "why"))

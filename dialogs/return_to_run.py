@@ -111,7 +111,7 @@ def after_session(before: PlanState | None, after: PlanState | None) -> list[str
         return [coaching.say("return", "done")]
     if after.waiting:
         return [coaching.say("return", "wait")]
-    return [coaching.say("return", "up"), "Next: " + session_text(after.step)]
+    return [coaching.say("return", "up"), coaching.say("return", "next", session=session_text(after.step))]
 
 
 # ------------------------------------------------------------------ the "c:" buttons
