@@ -25,7 +25,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy.engine import Engine
 
 from bot.outbound import Delivery, Sender
-from dialogs import digest, timezones
+from dialogs import coaching, digest, timezones
 from dialogs import plan as coach
 from dialogs.messages import Reply
 from storage import reminders as queue
@@ -240,6 +240,7 @@ class Dispatcher:
             if not replies:
                 return ("finish", queue.SKIPPED, "nothing to report")
         else:
+            lines = await asyncio.to_thread(self._coaching, due, now) if due.kind == "warmup" else ()
             replies = [
                 coach.reminder_reply(
                     due.kind,
@@ -248,6 +249,7 @@ class Dispatcher:
                     stage=due.stage,
                     seed=due.seed,
                     place_name=due.place_name,
+                    coaching_lines=lines,
                 )
             ]
         async with self._limit:
@@ -274,11 +276,23 @@ class Dispatcher:
             member_runs = self.store.club_member_runs(due.club_id, week_of - timedelta(days=8))  # type: ignore[arg-type]
             summary = digest.club_summary(member_runs, week_of, due.zone)
             return [summary] if summary is not None else []
-        found = self.store.digest_inputs(due.runner_id, week_of - WEEKLY_HISTORY)  # type: ignore[arg-type]
+        found = self.store.coach_inputs(due.runner_id, week_of - WEEKLY_HISTORY)  # type: ignore[arg-type]
         if found is None:
             return []
-        profile, runs = found
-        return digest.weekly_digest(runs, profile, week_of)
+        profile, runs, events = found
+        return digest.weekly_digest(runs, profile, week_of, events=events)
+
+    def _coaching(self, due: queue.Due, now: datetime) -> tuple[str, ...]:
+        """The next-run lines under a warm-up (dialogs.coaching); a failure costs only those lines."""
+        try:
+            found = self.store.coach_inputs(due.runner_id, now - coaching.HISTORY)  # type: ignore[arg-type]
+            if found is None:
+                return ()
+            profile, runs, events = found
+            return tuple(coaching.next_run_lines(profile.units, runs, events, now))
+        except Exception:
+            logger.exception("coaching lines for reminder %s failed", due.reminder_id)
+            return ()
 
     def _mark_blocked(self, due: queue.Due) -> None:
         address = due.address

@@ -11,9 +11,10 @@ message alone.
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 from typing import Any
 
-from dialogs import advice, parsing, progress
+from dialogs import advice, dates, parsing, progress, timezones
 from dialogs.flow import Context, InputError, NotUnderstood, Outcome, Question, ask, fresh, idle, read_answer
 from dialogs.messages import Incoming
 from dialogs.models import EMERGENCY_SIGNS, Checkin, PainKind, Profile, Tier
@@ -264,6 +265,9 @@ def start(ctx: Context, text: str = "") -> Outcome:
             _check_pace(checkin, "duration_min")
         except InputError as problem:
             notes.append(str(problem).split(".")[0] + ".")
+        date_notes = _past_day(checkin, text, ctx)  # coaching hook: "yesterday", "on Saturday", a date
+        notes.extend(date_notes)
+        conversation.data["date_note"] = " ".join(n for n in date_notes if not n.startswith("Filed under"))
     _store(conversation, checkin)
     intro = "Let's log your run." if not text else _heard(checkin, ctx)
     return _advance(ctx, conversation, checkin, " ".join([intro, *notes]).strip())
@@ -291,6 +295,19 @@ def _note_unclear(data: dict[str, Any], text: str) -> None:
     for key in signs.find(text).ask:
         if key not in screening["ask"]:
             screening["ask"].append(key)
+
+
+def _past_day(checkin: Checkin, text: str, ctx: Context) -> list[str]:
+    """Files the run under the day the text names (dialogs.dates); returns a note saying which, or why not."""
+    try:
+        started = dates.started_for(text, ctx.profile.timezone, ctx.now)
+    except dates.DateProblem as problem:
+        return [f"{problem} I'll file it under today; /edit changes the date later."]
+    if started is None or checkin.started_at:
+        return []
+    checkin.started_at = started
+    day = timezones.local(datetime.fromisoformat(started), ctx.profile.timezone)
+    return [f"Filed under {day:%a %d %b}."]
 
 
 def step(ctx: Context, incoming: Incoming) -> Outcome:
@@ -364,9 +381,9 @@ def _finish(ctx: Context, conversation: Conversation, checkin: Checkin, profile:
         replies = [advice.emergency_reply(care)]
     else:
         history = ctx.store.recent_runs(ctx.address, limit=10)
-        opening = summary(checkin, ctx)
+        opening = " ".join(t for t in (summary(checkin, ctx), conversation.data.get("date_note")) if t)
         replies = advice.build_advice(checkin, current, result, history, care=care, opening=opening)
-        notes = progress.after_checkin(ctx, checkin, result, replies)  # training-load and pain-trend notes
+        notes = progress.after_checkin(ctx, checkin, result, replies)  # spike and pain-trend notes
         replies = advice.compact(replies, notes, care)
     logger.info("check-in complete")  # the tier and rules are health data: DEBUG only
     logger.debug("check-in triage: tier=%s rules=%s", result.tier.value, ",".join(result.rules))
@@ -403,4 +420,7 @@ def summary(checkin: Checkin, ctx: Context) -> str:
         bits.append(f"pain {checkin.pain_score}/10")
     else:
         bits.append("no pain")
+    if checkin.started_at and checkin.source is None:  # a past day told in chat: say which day it is filed under
+        day = timezones.local(datetime.fromisoformat(checkin.started_at), ctx.profile.timezone)
+        bits.append(f"filed under {day:%a %d %b}")
     return "Logged: " + ", ".join(b for b in bits if b) + "."

@@ -86,7 +86,7 @@ def handle(ctx: Context, incoming: Incoming) -> Outcome:
         ctx.store.add_club_run(*club, run)
         return _say(f"Added: {describe(run)}. I'll post a warm-up reminder here before it.", ctx)
     runs = ctx.store.club_runs(*club)
-    if not rest.strip().isdigit() or not 1 <= int(rest) <= len(runs):
+    if not rest.strip().isdecimal() or not 1 <= int(rest) <= len(runs):
         return _say(f"Which run? Send /clubrun remove N with N from 1 to {len(runs)} (see /clubrun list).", ctx)
     gone = runs[int(rest) - 1]
     ctx.store.remove_club_run(*club, gone.run_id)

@@ -6,7 +6,7 @@ import csv
 import io
 import logging
 
-from dialogs import advice, timezones
+from dialogs import advice, progress, timezones
 from dialogs.flow import Context, Outcome, fresh, idle
 from dialogs.messages import Button, Incoming, Reply, Visibility, rows
 from dialogs.ports import Forget
@@ -28,10 +28,10 @@ TIER_LABELS = {
 HELP = (
     "Here's what I can do:\n"
     "/checkin: log a run and any pain (or just tell me about it)\n"
-    "/history: your recent runs\n"
+    "/history: your recent runs; /undo removes the last one, /edit corrects one\n"
     "/progress: a chart of your weekly distance and back pain\n"
     "Send a GPX or FIT file to log a run (in the terminal: /import PATH)\n"
-    "/plan: the days and times you usually run, for warm-up reminders\n"
+    "/plan: your next run as I'd suggest it, and the days and times you usually run, for warm-up reminders\n"
     "/reminders: what's coming up; /pause and /resume: all reminders off and on\n"
     "/stretches: the warm-up or after-run routine\n"
     "/settings: name, time zone, units, weekly digest and more\n"
@@ -46,6 +46,7 @@ PRIVACY = (
     "facts you chose to give for the warning-sign checks: age band, past cancer, osteoporosis, "
     "long-term steroid tablets, a weakened immune system), "
     "the runs you log, the pain you report with it, the warning signs you tell me about, "
+    "how your back felt the morning after (and the next runs I suggested from that), "
     "and where we are in a conversation so I can pick up after a restart.\n"
     "Why: to tailor advice, to show your history and to check in on you. "
     "Nothing is shared with anyone, and pain is never mentioned in a group chat: if a club's admins turn on "
@@ -79,12 +80,12 @@ def _health_facts(ctx: Context) -> str:
 
 def history(ctx: Context) -> list[Reply]:
     """Lists the runner's recent runs in local time with pain and tier."""
-    runs = ctx.store.recent_runs(ctx.address, limit=HISTORY_LIMIT)
+    runs = sorted(ctx.store.recent_runs(ctx.address, limit=HISTORY_LIMIT), key=progress.run_time, reverse=True)
     if not runs:
         return [Reply(text="No runs logged yet. Tell me about your next one, or send /checkin.")]
     lines = []
     for run in runs:
-        when = timezones.local(run.logged_at, ctx.profile.timezone)
+        when = timezones.local(progress.run_time(run), ctx.profile.timezone)  # filed under the day it was run
         pain = "no pain" if not run.pain_score else f"pain {run.pain_score}/10 ({', '.join(run.pain_where) or '?'})"
         pain = pain.replace("_", " ")
         tier = TIER_LABELS.get(run.tier or "", "")
@@ -113,7 +114,7 @@ def export(ctx: Context) -> list[Reply]:
     import json
 
     replies = []
-    data = ctx.store.export_rows(ctx.address)
+    data = csv_rows(ctx)
     if data:
         buffer = io.StringIO()
         writer = csv.DictWriter(buffer, fieldnames=list(data[0]))
@@ -132,6 +133,15 @@ def export(ctx: Context) -> list[Reply]:
         text = "No runs logged yet. Here is everything I store about you (settings, reminders, chat state), as JSON."
     replies.append(Reply(text=text, document=("backstride-data.json", content)))
     return replies
+
+
+def csv_rows(ctx: Context) -> list[dict[str, object]]:
+    """One CSV row per run, oldest first, each under the local day it was run (the same day /history shows)."""
+    runs = sorted(ctx.store.recent_runs(ctx.address, limit=0), key=lambda r: (progress.run_time(r), r.run_id))
+    return [
+        {"date": f"{timezones.local(progress.run_time(r), ctx.profile.timezone):%Y-%m-%d}", **r.export_row()}
+        for r in runs
+    ]
 
 
 def forget_ask(ctx: Context) -> Outcome:

@@ -3,8 +3,10 @@
 The reminder dispatcher decides when to send them and to whom; this module
 only decides the content:
 
-- `weekly_digest`: a runner's week (runs, distance, pain trend, one tip chosen
-  from what they reported, and the progress chart). Private: it mentions pain.
+- `weekly_digest`: a runner's week (runs, distance, pain trend, what changed in
+  their coaching: next-run suggestions kept to, next-morning pain, single-run
+  spikes, the return plan's step; one tip chosen from what they reported, and
+  the progress chart). Private: it mentions pain.
 - `club_summary`: a group's week as anonymous counts. No name, id or single
   runner's figure ever appears, and nothing is said when fewer than
   `MIN_MEMBERS` members checked in, so nobody can be picked out.
@@ -15,12 +17,13 @@ from __future__ import annotations
 import logging
 import statistics
 from collections.abc import Mapping, Sequence
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta, timezone
 
 from dialogs import progress, timezones
 from dialogs.guidance import load
 from dialogs.messages import Reply, Visibility
 from dialogs.models import HARD_SURFACES, LEG_PLACES, PainKind, Profile, RunRecord
+from dialogs.ports import CoachEvent
 from dialogs.units import format_distance
 
 logger = logging.getLogger(__name__)
@@ -80,8 +83,56 @@ def choose_tip(week: Sequence[RunRecord], history: Sequence[RunRecord], now: dat
     return "A2" if len(week) >= 3 else "C1"
 
 
+def _utc_bounds(now: datetime, zone: str, weeks_back: int = 0) -> tuple[datetime, datetime]:
+    first, _ = _week_bounds(now - timedelta(weeks=weeks_back), zone)
+    start = datetime.combine(first, time(0), tzinfo=timezones.zone(zone)).astimezone(timezone.utc)
+    end = datetime.combine(first + timedelta(days=7), time(0), tzinfo=timezones.zone(zone)).astimezone(timezone.utc)
+    return start, end
+
+
+def _mornings(events: Sequence[CoachEvent], start: datetime, end: datetime) -> tuple[int, int]:
+    """(settled, checked) next-morning answers between start and end."""
+    found = [e for e in events if e.kind == "morning" and start <= progress.as_utc(e.at) < end]
+    return sum(1 for e in found if e.data.get("settled")), len(found)
+
+
+def what_changed(runs: Sequence[RunRecord], events: Sequence[CoachEvent], now: datetime, profile: Profile) -> list[str]:
+    """The coaching lines of the digest: suggestions kept to, next-morning pain, spikes, the return plan."""
+    from dialogs import coaching, return_to_run
+
+    start, end = _utc_bounds(now, profile.timezone)
+    lines = []
+    kept, made = coaching.suggestions_followed(runs, events, start, end)
+    if made:
+        lines.append(coaching.say("digest", "followed", followed=kept, made=made))
+    settled, checked = _mornings(events, start, end)
+    if checked:
+        compare = ""
+        before, before_n = _mornings(events, *_utc_bounds(now, profile.timezone, weeks_back=1))
+        if before_n:
+            share, before_share = settled / checked, before / before_n
+            if share != before_share:
+                key = "mornings_better" if share > before_share else "mornings_worse"
+                compare = coaching.say("digest", key, before=before, before_n=before_n)
+        lines.append(coaching.say("digest", "mornings", settled=settled, checked=checked, compare=compare))
+    found = coaching.spikes(runs, start, end)
+    if found:
+        run, pct = max(found, key=lambda item: item[1])
+        word = "run" if len(found) == 1 else "runs"
+        distance = format_distance(run.distance_km, profile.units)
+        lines.append(coaching.say("spike", "digest", count=len(found), run_word=word, distance=distance, pct=pct))
+    plan = return_to_run.state(runs, events)
+    if plan is not None and not plan.done and not coaching.blocked(runs, events):
+        lines.append(coaching.say("digest", "return_step", step=plan.step, total=plan.total))
+    return lines
+
+
 def weekly_digest(
-    runs: Sequence[RunRecord], profile: Profile, now: datetime, draw_chart: bool = True
+    runs: Sequence[RunRecord],
+    profile: Profile,
+    now: datetime,
+    draw_chart: bool = True,
+    events: Sequence[CoachEvent] = (),
 ) -> list[Reply]:
     """Returns the Sunday digest for one runner, or nothing when they logged no run this week."""
     zone, units = profile.timezone, profile.units
@@ -112,6 +163,9 @@ def weekly_digest(
             else:
                 compare = TEXTS["pain_lower" if avg < b_avg else "pain_higher"].format(before=f"{b_avg:.1f}")
         lines.append(TEXTS["pain_week"].format(avg=f"{avg:.1f}", worst=max(pains), compare=compare))
+    changed = what_changed(runs, events, now, profile)
+    if changed:
+        lines.append("\n".join(changed))
     item = load().items[choose_tip(week, runs, now)]
     lines.append(TEXTS["tip"].format(text=item.text, sources="; ".join(item.sources)))
 

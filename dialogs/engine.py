@@ -15,7 +15,8 @@ import weakref
 from datetime import datetime, timezone
 from typing import Callable
 
-from dialogs import advice, checkin, clubs, commands, imports, onboarding, parsing, plan, progress
+from dialogs import advice, checkin, clubs, coaching, commands, corrections, imports, onboarding, parsing, plan, progress
+from dialogs import return_to_run
 from dialogs.safety import confirm, signs
 from dialogs.safety.care import services_for
 from dialogs.flow import Context, Outcome, fresh, idle, parse_answer_payload
@@ -338,6 +339,8 @@ PRIVATE_COMMANDS: dict[str, Handler] = {
     "reminders": plan.reminders_command,
     "pause": plan.pause_command,
     "resume": plan.resume_command,
+    "undo": corrections.undo_command,
+    "edit": corrections.edit_command,
 }
 
 # Commands with their own group behaviour (anything else in PRIVATE_COMMANDS gets a
@@ -353,6 +356,8 @@ STEPS: dict[str, Handler] = {
     commands.FORGET: commands.forget_step,
     plan.PREFIX: plan.step,
     confirm.PREFIX: confirm.step,
+    corrections.UNDO: corrections.undo_step,
+    corrections.EDIT: corrections.edit_step,
 }
 
 # Buttons that are not answers to the current question, by payload prefix
@@ -361,4 +366,5 @@ STEPS: dict[str, Handler] = {
 BUTTONS: dict[str, Handler] = {
     plan.FOLLOWUP_PREFIX: plan.followup_button,
     plan.SNOOZE_PREFIX: plan.snooze_button,
+    coaching.PREFIX: return_to_run.button,
 }

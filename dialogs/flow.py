@@ -17,7 +17,7 @@ from typing import Any, Callable
 from dialogs.messages import Address, Button, Incoming, Reply, rows
 from dialogs.models import Profile
 from dialogs.parsing import InputError
-from dialogs.ports import IDLE, Change, Conversation, Forget, NewRun, Store
+from dialogs.ports import IDLE, Change, Conversation, Effect, Store
 
 logger = logging.getLogger(__name__)
 
@@ -41,7 +41,7 @@ class Outcome:
     replies: list[Reply]
     conversation: Conversation
     profile: Profile | None = None
-    effects: list[NewRun | Forget] = field(default_factory=list)
+    effects: list[Effect] = field(default_factory=list)
 
     def change(self) -> Change:
         return Change(conversation=self.conversation, profile=self.profile, effects=self.effects)
@@ -92,7 +92,7 @@ def parse_answer_payload(payload: str) -> tuple[int, str] | None:
     if not payload.startswith(ANSWER_PREFIX):
         return None
     number, sep, value = payload[len(ANSWER_PREFIX) :].partition(":")
-    if not sep or not number.isdigit():
+    if not sep or not number.isdecimal():
         return None
     return int(number), value
 

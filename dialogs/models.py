@@ -256,3 +256,18 @@ class RunRecord:
     tier: str | None
     signs: tuple[str, ...] = ()
     started_at: datetime | None = None  # UTC start time of an imported run
+
+    def export_row(self) -> dict[str, Any]:
+        """The run as one CSV row (the export and /export's CSV)."""
+        return {
+            "logged_at_utc": self.logged_at.isoformat(timespec="minutes"),
+            "distance_km": self.distance_km,
+            "duration_min": self.duration_min,
+            "surface": self.surface,
+            "effort": self.effort,
+            "pain_score": self.pain_score,
+            "pain_where": " ".join(self.pain_where),
+            "pain_kind": " ".join(self.pain_kind),
+            "warning_signs": " ".join(self.signs),
+            "tier": self.tier,
+        }

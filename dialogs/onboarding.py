@@ -36,7 +36,7 @@ def _parse_name(text: str, ctx: Context) -> str | None:
 
 
 def _parse_frequency(text: str, ctx: Context) -> str | None:
-    digits = [int(tok) for tok in text.replace("-", " ").replace("–", " ").split() if tok.isdigit()]
+    digits = [int(tok) for tok in text.replace("-", " ").replace("–", " ").split() if tok.isdecimal()]
     if not digits:
         return None
     runs = max(digits)

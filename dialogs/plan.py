@@ -1,8 +1,8 @@
 """Reminders, the coach's side: /plan, /reminders, /pause, /resume, follow-up and snooze buttons.
 
 Also the pure schedule arithmetic storage and the dispatcher share (local wall
-time -> UTC for each occurrence, quiet hours) and the reminder texts, so the
-texts stay with the coach and bot/reminders.py only delivers them.
+time -> UTC for each occurrence, quiet hours); the reminder texts are in
+dialogs/reminder_texts.py (re-exported here).
 """
 
 from __future__ import annotations
@@ -12,16 +12,15 @@ import re
 from datetime import date, datetime, time, timedelta, timezone
 from typing import Any
 
-from dialogs import guidance, parsing, timezones
+from dialogs import parsing, timezones
 from dialogs.flow import Context, NotUnderstood, Outcome, Question, ask, fresh, idle, read_answer
-from dialogs.messages import Button, Incoming, Reply, Visibility, rows
+from dialogs.messages import Incoming, Reply
 from dialogs.ports import PlanInfo
 
 logger = logging.getLogger(__name__)
 
 PREFIX = "plan"
-FOLLOWUP_PREFIX = "f"  # "f:<reminder id>:better|same|worse"
-SNOOZE_PREFIX = "z"  # "z:<reminder id>:1h|1d"
+from dialogs.reminder_texts import FOLLOWUP_PREFIX, SNOOZE_PREFIX
 DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 MAX_SLOTS = 14
 LEAD_RANGE = (5, 180)
@@ -41,6 +40,8 @@ DIGEST_WEEKDAY, DIGEST_AT = 6, "18:00"  # the weekly digest and club summary: Su
 SNOOZE_GRACE = timedelta(hours=1)  # a snoozed warm-up is pointless much later
 SNOOZES = {"1h": timedelta(hours=1), "1d": timedelta(days=1)}
 FOLLOWUP_DELAY = {1: timedelta(days=1), 2: timedelta(days=2), 0: timedelta(days=1)}
+MORNING_AT = "08:00"  # the next-morning check after a run that hurt, local time
+MORNING_MIN_GAP = timedelta(hours=1)  # a run logged after its next morning is asked about an hour later
 
 
 def hhmm(text: str) -> tuple[int, int]:
@@ -73,6 +74,15 @@ def next_occurrence(weekday: int | None, at: str, zone_name: str, after: datetim
     raise AssertionError("no occurrence within two weeks")  # unreachable
 
 
+def followup_due(stage: int, logged_at: datetime, run_at: datetime | None, zone_name: str) -> datetime:
+    """When a follow-up is due: stage 1 the morning after the run's local day (the next-morning
+    pain rule), never sooner than an hour after it was logged; other stages after FOLLOWUP_DELAY."""
+    if stage != 1:
+        return logged_at + FOLLOWUP_DELAY[stage]
+    day = timezones.local(run_at or logged_at, zone_name).date() + timedelta(days=1)
+    return max(wall_to_utc(day, MORNING_AT, zone_name), logged_at + MORNING_MIN_GAP)
+
+
 def in_quiet(moment: datetime, zone_name: str, start: str, end: str) -> bool:
     """Tells whether a UTC moment falls in the runner's quiet hours [start, end) local."""
     if start == end:
@@ -90,80 +100,15 @@ def place(due: datetime, expires: datetime, zone_name: str, start: str, end: str
     return wake if wake < expires else None
 
 
-# ------------------------------------------------------------------ reminder texts
-
-TEXTS = {
-    "warmup": "Your run is at {time}. {tip}",
-    "after_run": "How did the run go? Tell me in a line, or tap Check in.",
-    "daily": "Daily check-in: did you run today, and how's your back?",
-    "followup": "How's your back today?",
-    "followup_again": "Checking in again, as promised: how's your back today?",
-    "followup_gentle": (
-        "I've been thinking of you since yesterday. I hope you got help and are doing OK. "
-        "You can tell me how you are any time; I won't ask again."
-    ),
-    "club_warmup": "Club run at {time}{place}. {tip}",
-    "club_after": "Thanks for running together! Log your run with me in a private chat: tap below.",
-}
-FOLLOWUP_ANSWERS = (("Better", "better"), ("Same", "same"), ("Worse", "worse"))
-ANSWER_TEXTS = {
-    "better": "Good to hear. Ease back in with short, easy runs and keep stretching after each one.",
-    "same": "Thanks for telling me. Keep gently active and go easy; I'll ask again in two days.",
-    "done": "Thanks, you already answered that one.",
-    "not_yours": "That button isn't one of yours, or it has expired. /reminders shows what's scheduled.",
-    "snoozed": "OK, I'll remind you again at {time}.",
-}
-CHECKIN_LABEL = {"warmup": "Check in after the run", "club_after": "Check in privately"}
-
-
-def _cite(sources: tuple[str, ...]) -> str:
-    return f"(Source: {'; '.join(sources)})"
-
-
-def see_doctor_text() -> str:
-    """The GUIDANCE P8 advice: lingering or worsening pain needs a doctor."""
-    item = guidance.load().items["P8"]
-    return f"{item.text} {_cite(item.sources)}"
-
-
-def club_warmup_tip(seed: int) -> str:
-    """A warm-up tip fit for a group: variants that mention the back are left out."""
-    variants = [v for v in guidance.load().warmup_variants if "W5" not in v.items]
-    variant = variants[seed % len(variants)]
-    return f"{variant.text} {_cite(variant.sources)}"
-
-
-def _snooze_row(reminder_id: int) -> tuple[Button, ...]:
-    return (Button("Snooze 1 hour", f"{SNOOZE_PREFIX}:{reminder_id}:1h"), Button("Tomorrow", f"{SNOOZE_PREFIX}:{reminder_id}:1d"))
-
-
-def reminder_reply(
-    kind: str, reminder_id: int, *, local_time: str = "", stage: int = 1, seed: int = 0, place_name: str = ""
-) -> Reply:
-    """Builds the message a due reminder sends (runner reminders private, club ones group-safe)."""
-    from dialogs import advice
-
-    if kind == "club_warmup":
-        where = f" at {place_name}" if place_name else ""
-        text = TEXTS[kind].format(time=local_time, place=where, tip=club_warmup_tip(seed))
-        return Reply(text=text, visibility=Visibility.ANYWHERE, kind="reminder")
-    if kind == "club_after":
-        buttons = ((Button(CHECKIN_LABEL[kind], "/checkin"),),)
-        return Reply(text=TEXTS[kind], buttons=buttons, visibility=Visibility.ANYWHERE, kind="reminder")
-    snooze = _snooze_row(reminder_id)
-    if kind == "followup":
-        if stage == 0:
-            return Reply(text=TEXTS["followup_gentle"], buttons=(snooze,), kind="reminder")
-        answers = tuple(Button(label, f"{FOLLOWUP_PREFIX}:{reminder_id}:{v}") for label, v in FOLLOWUP_ANSWERS)
-        text = TEXTS["followup" if stage == 1 else "followup_again"]
-        return Reply(text=text, buttons=(answers, snooze), kind="reminder")
-    if kind == "warmup":
-        text = TEXTS[kind].format(time=local_time, tip=advice.warmup_reminder(seed))
-    else:
-        text = TEXTS[kind]
-    checkin = (Button(CHECKIN_LABEL.get(kind, "Check in"), "/checkin"),)
-    return Reply(text=text, buttons=(checkin, snooze), kind="reminder")
-
+from dialogs.reminder_texts import (  # noqa: E402  re-exported: storage and the dispatcher read them here
+    ANSWER_TEXTS,
+    CHECKIN_LABEL,
+    FOLLOWUP_ANSWERS,
+    TEXTS,
+    club_warmup_tip,
+    reminder_reply,
+    see_doctor_text,
+)
 
 # ------------------------------------------------------------------ reading a plan
 
@@ -241,6 +186,8 @@ def _parse_lead(text: str, ctx: Context) -> int | None:
     digits = re.findall(r"\d+", text)
     if not digits:
         return None
+    if re.search(r"-\s*\d", text):
+        raise parsing.InputError(f"A warm-up can't come after the run starts: pick {LEAD_RANGE[0]} to {LEAD_RANGE[1]} minutes before it.")
     minutes = int(digits[0]) * (60 if re.search(r"\bh(ou)?r", text.lower()) else 1)
     if not LEAD_RANGE[0] <= minutes <= LEAD_RANGE[1]:
         raise parsing.InputError(f"Pick between {LEAD_RANGE[0]} and {LEAD_RANGE[1]} minutes before the run.")
@@ -342,7 +289,7 @@ def _replace(plan: PlanInfo, **changes: Any) -> PlanInfo:
 
 
 def plan_command(ctx: Context, incoming: Incoming) -> Outcome:
-    """Shows the plan and asks for runs, or applies "/plan Mon 07:00", "/plan warmup 45", "/plan daily 20:00|off", "/plan quiet 22:00-07:00|off", "/plan off"."""
+    """Shows the next run and the plan and asks for runs, or applies "/plan Mon 07:00", "/plan warmup 45", "/plan daily 20:00|off", "/plan quiet 22:00-07:00|off", "/plan next 12 km|off", "/plan off"."""
     blocked = _needs_profile(ctx)
     if blocked:
         return blocked
@@ -357,6 +304,10 @@ def plan_command(ctx: Context, incoming: Incoming) -> Outcome:
             if lead is None:
                 return _say(ctx, "How many minutes before the run? For example: /plan warmup 45")
             return _say(ctx, _save(ctx, _replace(current, lead_min=lead), "Warm-up lead changed."))
+        if action == "next":  # a planned distance for the next run, checked by the single-run spike guard
+            from dialogs import coach_replies
+
+            return coach_replies.plan_next(ctx, rest)
         if action == "daily":
             daily = _parse_daily(rest, ctx)
             if daily is None:
@@ -381,7 +332,15 @@ def plan_command(ctx: Context, incoming: Incoming) -> Outcome:
     conversation.state = f"{PREFIX}:{ORDER[0]}"
     conversation.data = {}
     intro = summary(current, ctx.profile.timezone) if ctx.store.plan(ctx.address) else ""
-    return Outcome([ask(conversation, QUESTIONS[ORDER[0]], prefix=intro)], conversation)
+    return Outcome([*_coaching_reply(ctx), ask(conversation, QUESTIONS[ORDER[0]], prefix=intro)], conversation)
+
+
+def _coaching_reply(ctx: Context) -> list[Reply]:
+    """The next run as the coach sees it (dialogs.coach_replies), above the plan's question."""
+    from dialogs import coach_replies
+
+    lines, buttons = coach_replies.plan_lines(ctx)
+    return [Reply(text="\n\n".join(lines), buttons=(buttons,) if buttons else ())] if lines else []
 
 
 def step(ctx: Context, incoming: Incoming) -> Outcome:
@@ -468,7 +427,7 @@ def _set_paused(ctx: Context, paused: bool, text: str) -> Outcome:
 
 def _reminder_id(payload: str, choices: tuple[str, ...]) -> tuple[int, str] | None:
     _, number, choice = (payload.split(":") + ["", ""])[:3]
-    if not number.isdigit() or choice not in choices:
+    if not number.isdecimal() or choice not in choices:
         return None
     return int(number), choice
 
@@ -494,7 +453,14 @@ def followup_button(ctx: Context, incoming: Incoming) -> Outcome:
     if not ctx.store.answer_followup(ctx.address, info.reminder_id, answer, next_due):
         return _say(ctx, ANSWER_TEXTS["done"])
     kind = "advice" if text == see_doctor_text() else "message"
-    return Outcome([Reply(text=text, kind=kind)], fresh(ctx.conversation))
+    from dialogs import coach_replies
+
+    coached = coach_replies.morning(ctx, answer, info.stage)
+    if coached.replaces and answer == "better":
+        text = ""  # the next-morning rule (or the doctor's check) says what next instead of the generic "ease back in"
+    text = "\n\n".join(t for t in [text, *coached.lines] if t)
+    buttons = (coached.buttons,) if coached.buttons else ()
+    return Outcome([Reply(text=text, buttons=buttons, kind=kind)], fresh(ctx.conversation), effects=list(coached.effects))
 
 
 def snooze_button(ctx: Context, incoming: Incoming) -> Outcome:
@@ -510,6 +476,14 @@ def snooze_button(ctx: Context, incoming: Incoming) -> Outcome:
 
 
 __all__ = [
+    "ANSWER_TEXTS",
+    "CHECKIN_LABEL",
+    "FOLLOWUP_ANSWERS",
+    "FOLLOWUP_PREFIX",
+    "SNOOZE_PREFIX",
+    "TEXTS",
+    "club_warmup_tip",
+    "see_doctor_text",
     "GRACE",
     "FOLLOWUP_DELAY",
     "in_quiet",

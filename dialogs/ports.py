@@ -49,13 +49,55 @@ class Forget:
     """Delete every row about this runner."""
 
 
+@dataclass(frozen=True)
+class RemoveRun:
+    """Delete one of the runner's runs with its pain report, triage and coaching notes (/undo)."""
+
+    run_id: int
+
+
+RUN_FIELDS = ("distance_km", "duration_min", "surface", "effort", "pain_score", "date")
+
+
+@dataclass(frozen=True)
+class EditRun:
+    """Change one field of one of the runner's runs (/edit); `date` takes an ISO UTC moment."""
+
+    run_id: int
+    field: str  # one of RUN_FIELDS, or "tier" (a re-triage after a pain edit)
+    value: Any
+
+
+@dataclass(frozen=True)
+class CoachNote:
+    """Record a coaching event: a next-morning verdict, a clearance, a return-to-run start or stop."""
+
+    kind: str  # morning | cleared | return_start | return_stop
+    at: datetime
+    data: dict[str, Any] = field(default_factory=dict)
+    run_id: int | None = None
+
+
+@dataclass(frozen=True)
+class CoachEvent:
+    """A stored coaching event as the coach reads it back."""
+
+    kind: str
+    at: datetime  # UTC
+    data: dict[str, Any]
+    run_id: int | None = None
+
+
+Effect = NewRun | Forget | RemoveRun | EditRun | CoachNote
+
+
 @dataclass
 class Change:
     """What one step wants written, atomically."""
 
     conversation: Conversation
     profile: Profile | None = None  # set to upsert the profile
-    effects: list[NewRun | Forget] = field(default_factory=list)
+    effects: list[Effect] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -159,6 +201,10 @@ class Store(Protocol):
 
     def answer_followup(self, address: Address, reminder_id: int, answer: str, next_due: datetime | None) -> bool:
         """Records the answer once (False if already answered) and schedules the next stage."""
+        ...
+
+    def coach_events(self, address: Address, since: datetime) -> list[CoachEvent]:
+        """The runner's coaching events from `since` on, oldest first."""
         ...
 
     def snooze(self, address: Address, reminder_id: int, due: datetime) -> bool:

@@ -276,19 +276,28 @@ def next_after(row: OccurrenceRow, zone: str, plan: PlanInfo, now: datetime) -> 
 
 
 def on_new_run(
-    session: Session, runner_id: int, zone: str, wants_digest: bool, logged_at: datetime, has_pain: bool, tier: str
+    session: Session,
+    runner_id: int,
+    zone: str,
+    wants_digest: bool,
+    logged_at: datetime,
+    has_pain: bool,
+    tier: str,
+    run_at: datetime | None = None,
 ) -> None:
-    """Drops today's after-run prompt and daily check-in; schedules the weekly digest and the follow-up after pain.
+    """Drops the run day's after-run prompt and daily check-in; schedules the weekly digest and the follow-up after pain.
 
-    wants_digest: the runner is onboarded and has the digest on. One read of the
-    plan, one insert for the digest and the follow-up together.
+    wants_digest: the runner is onboarded and has the digest on. `run_at` is when the
+    run was (a past day told in chat, a file's start); the follow-up after it comes the
+    next morning (schedule.followup_due). One read of the plan, one insert for the
+    digest and the follow-up together.
     """
     plan = plan_info(_plan_row(session, runner_id))
     new_rows = []
     if wants_digest:
         cancel_digest(session, runner_id)
         new_rows.append(_digest_row(runner_id, plan, zone, logged_at))
-    day = schedule.timezones.local(logged_at, zone).date()
+    day = schedule.timezones.local(run_at or logged_at, zone).date()  # a run told a day late checks off that day
     t = _REMINDER
     todays = session.execute(
         select(*_CLOSE_COLUMNS).where(
@@ -308,7 +317,7 @@ def on_new_run(
             .values(state=SKIPPED, note="superseded")
         )
         stage = 0 if tier == Tier.EMERGENCY.value else 1
-        new_rows.append(followup_values(runner_id, stage, logged_at + schedule.FOLLOWUP_DELAY[stage], zone, plan, logged_at))
+        new_rows.append(followup_values(runner_id, stage, schedule.followup_due(stage, logged_at, run_at, zone), zone, plan, logged_at))
     insert_new(session, new_rows)
 
 
@@ -426,7 +435,8 @@ def _last_runs(connection: Connection, runner_ids: set[int]) -> dict[int, dateti
     if not runner_ids:
         return {}
     runs = Run.__table__  # type: ignore[attr-defined]
-    query = select(runs.c.runner_id, func.max(runs.c.logged_at)).where(runs.c.runner_id.in_(runner_ids)).group_by(runs.c.runner_id)
+    when = func.coalesce(runs.c.started_at, runs.c.logged_at)  # the day it was run, as everywhere else
+    query = select(runs.c.runner_id, func.max(when)).where(runs.c.runner_id.in_(runner_ids)).group_by(runs.c.runner_id)
     return {runner_id: _utc(last) for runner_id, last in connection.execute(query)}
 
 

@@ -17,7 +17,7 @@ from sqlmodel import Session, SQLModel, select
 from dialogs.messages import Address, ChatKind
 from dialogs.models import Profile, RunRecord
 from dialogs.ports import Change, Conversation, Forget, NewRun, Snapshot
-from storage import reminders, turns
+from storage import coaching, reminders, turns
 from storage.clubs import ClubStore
 from storage.plans import ReminderStore
 from storage.database import TURN_OPTION, checkpoint
@@ -79,7 +79,7 @@ def _profile_of(runner: Runner) -> Profile:
     return Profile(**{f: getattr(runner, f) for f in PROFILE_FIELDS})
 
 
-class SqlStore(ClubStore, ReminderStore):
+class SqlStore(ClubStore, ReminderStore, coaching.CoachingStore):
     """Reads and writes runners, their conversations and runs through SQLModel."""
 
     def __init__(self, engine: Engine) -> None:
@@ -225,7 +225,10 @@ class SqlStore(ClubStore, ReminderStore):
                     effect.logged_at,
                     bool(effect.checkin.has_pain),
                     effect.result.tier.value,
+                    run_at=_utc(effect.checkin.started_at),
                 )
+            elif isinstance(effect, coaching.EFFECTS):
+                coaching.apply(session, runner_id, effect)  # type: ignore[arg-type]
         if loaded.conversation_id is not None:
             self._write_conversation(session, loaded, change.conversation, check)
         else:
@@ -377,23 +380,7 @@ class SqlStore(ClubStore, ReminderStore):
 
     def export_rows(self, address: Address) -> list[dict[str, Any]]:
         """Returns one row per run with its pain report and triage, oldest first."""
-        rows = []
-        for r in reversed(self.recent_runs(address, limit=0)):
-            rows.append(
-                {
-                    "logged_at_utc": r.logged_at.isoformat(timespec="minutes"),
-                    "distance_km": r.distance_km,
-                    "duration_min": r.duration_min,
-                    "surface": r.surface,
-                    "effort": r.effort,
-                    "pain_score": r.pain_score,
-                    "pain_where": " ".join(r.pain_where),
-                    "pain_kind": " ".join(r.pain_kind),
-                    "warning_signs": " ".join(r.signs),
-                    "tier": r.tier,
-                }
-            )
-        return rows
+        return [r.export_row() for r in reversed(self.recent_runs(address, limit=0))]
 
     def export_all(self, address: Address) -> dict[str, Any]:
         """Returns every stored row about the runner, table by table, as JSON-ready values.

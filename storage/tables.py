@@ -145,3 +145,16 @@ class ClubMember(SQLModel, table=True):
     club_id: int = Field(foreign_key="club.id", index=True)
     runner_id: int = Field(foreign_key="runner.id", index=True)
     seen_at: datetime = Field(default_factory=utcnow)
+
+
+class CoachEventRow(SQLModel, table=True):
+    """One coaching event (dialogs.ports.CoachEvent): a next-morning verdict, a clearance, a return-to-run step."""
+
+    __tablename__ = "coach_event"
+
+    id: int | None = Field(default=None, primary_key=True)
+    runner_id: int = Field(foreign_key="runner.id", index=True)
+    run_id: int | None = None  # the run a next-morning verdict judged; no foreign key, /undo deletes it with the run
+    kind: str
+    at: datetime = Field(default_factory=utcnow)
+    data: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))

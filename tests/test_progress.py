@@ -252,8 +252,10 @@ async def test_checkin_adds_pain_trend_and_load_notes(chat: Chat, store) -> None
         await chat.tap(pick)
     text = chat.text
     assert "Logged: 16.0 km" in text
-    assert "above your weekly average" in text and "evidence" in text
-    assert text.count("several short, easy jogs") == 1  # C4 once, even when the advice already chose it
+    # the single-run check (evidence-backed) replaces the weekly-load note at check-in
+    assert "Single-run check: this run (16.0 km) is 220% longer than your longest in the 30 days before it (5.0 km)" in text
+    assert "Frandsen et al. 2025" in text and "above your weekly average" not in text
+    assert text.count("several short, easy jogs") <= 1  # C4 at most once
     assert "from 0/10 to 3/10 over your last 4 check-ins" in text
 
 

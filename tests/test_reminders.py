@@ -212,11 +212,11 @@ async def test_pain_followup_same_then_same_escalates_to_see_a_doctor(
 ) -> None:
     await join(chat)
     log_run(store, chat.address, utc(2026, 11, 22, 18, 0), pain=True, tier=Tier.REST)
-    assert await tick_at(clock, dispatcher, sender, utc(2026, 11, 23, 17, 59)) == []
-    sent = await tick_at(clock, dispatcher, sender, utc(2026, 11, 23, 18, 0))
-    assert len(sent) == 1 and sent[0][1].text == "How's your back today?"
+    assert await tick_at(clock, dispatcher, sender, utc(2026, 11, 23, 7, 59)) == []
+    sent = await tick_at(clock, dispatcher, sender, utc(2026, 11, 23, 8, 0))  # the next morning, 08:00 local
+    assert len(sent) == 1 and sent[0][1].text == "How does your back feel now, compared with before your last run?"
     labels = [b.label for b in sent[0][1].flat_buttons]
-    assert labels[:3] == ["Better", "Same", "Worse"] and "Snooze 1 hour" in labels
+    assert labels[:3] == ["Back to my usual", "Not settled yet", "Worse than before"] and "Snooze 1 hour" in labels
     clock.now = utc(2026, 11, 23, 18, 5)
     await chat.press(sent[0][1].flat_buttons[1].payload)  # Same
     assert "two days" in chat.text
@@ -280,10 +280,11 @@ async def test_quiet_hours_postpone_or_skip(
     chat: Chat, store: SqlStore, clock: Clock, dispatcher: Dispatcher, sender: FakeSender
 ) -> None:
     await join(chat)
-    log_run(store, chat.address, utc(2026, 11, 22, 23, 0), pain=True, tier=Tier.REST)  # follow-up due 23:00 tomorrow
-    assert await tick_at(clock, dispatcher, sender, utc(2026, 11, 23, 23, 0)) == []
-    sent = await tick_at(clock, dispatcher, sender, utc(2026, 11, 24, 7, 0))
-    assert len(sent) == 1 and "back today" in sent[0][1].text
+    await chat.say("/plan quiet 22:00-09:00")
+    log_run(store, chat.address, utc(2026, 11, 22, 23, 0), pain=True, tier=Tier.REST)  # follow-up due 08:00, in quiet hours
+    assert await tick_at(clock, dispatcher, sender, utc(2026, 11, 23, 8, 0)) == []
+    sent = await tick_at(clock, dispatcher, sender, utc(2026, 11, 23, 9, 0))
+    assert len(sent) == 1 and "compared with before your last run" in sent[0][1].text
     # a warm-up that falls in quiet hours with the run starting at quiet's end is skipped
     await chat.say("/plan Wed 07:00")
     assert "quiet hours" in chat.text
@@ -297,11 +298,12 @@ async def test_a_reminder_due_during_quiet_hours_waits_until_they_end(
     chat: Chat, store: SqlStore, clock: Clock, dispatcher: Dispatcher, sender: FakeSender
 ) -> None:
     await join(chat)
-    log_run(store, chat.address, utc(2026, 11, 22, 21, 30), pain=True, tier=Tier.REST)
-    # the dispatcher was down: it wakes at 22:10, inside quiet hours, still inside the grace window
-    assert await tick_at(clock, dispatcher, sender, utc(2026, 11, 23, 22, 10)) == []
-    assert pending(store, "followup")[0].due_at.replace(tzinfo=UTC) == utc(2026, 11, 24, 7, 0)
-    assert len(await tick_at(clock, dispatcher, sender, utc(2026, 11, 24, 7, 0))) == 1
+    await chat.say("/plan quiet 09:00-12:00")
+    log_run(store, chat.address, utc(2026, 11, 22, 21, 30), pain=True, tier=Tier.REST)  # follow-up due 08:00
+    # the dispatcher was down: it wakes at 09:10, inside quiet hours, still inside the grace window
+    assert await tick_at(clock, dispatcher, sender, utc(2026, 11, 23, 9, 10)) == []
+    assert pending(store, "followup")[0].due_at.replace(tzinfo=UTC) == utc(2026, 11, 23, 12, 0)
+    assert len(await tick_at(clock, dispatcher, sender, utc(2026, 11, 23, 12, 0))) == 1
 
 
 async def test_snooze_an_hour_and_until_tomorrow(

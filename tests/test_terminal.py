@@ -251,3 +251,16 @@ async def test_a_planned_run_gets_its_warm_up_reminder_in_the_terminal(tmp_path:
     await asyncio.wait_for(session, 10)
     assert "Traceback" not in out.getvalue()
     store.engine.dispose()
+
+
+def test_edit_and_undo_by_numbered_options_in_the_terminal(tmp_path: Path) -> None:
+    db = f"sqlite:///{tmp_path / 'c.db'}"
+    lines = ["/start", "Ann", "Europe/London", "Kilometres", "2", "1", "2", "5", "5",
+             "ran 5 km yesterday in 30 min on grass, easy, no pain",
+             "/edit", "1", "4 km",  # one run: straight to its fields; 1) Distance
+             "/history", "/undo", "1", "/history"]
+    result = run_chat(db, "ann", lines, tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "filed under" in result.stdout and "Changed." in result.stdout and "4.0 km" in result.stdout
+    assert "Removed:" in result.stdout and "No runs logged yet" in result.stdout
+    assert "Traceback" not in result.stdout + result.stderr

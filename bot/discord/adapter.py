@@ -63,6 +63,8 @@ COMMANDS: dict[str, tuple[str, str | None, str | None]] = {
     "reminders": ("Your upcoming reminders", None, None),
     "pause": ("Pause every reminder", None, None),
     "resume": ("Turn reminders back on", None, None),
+    "undo": ("Remove the last run you logged (asks first)", None, None),
+    "edit": ("Correct a recent run: distance, time, surface, effort, pain or date", None, None),
     "clubrun": (
         "Club runs: list | add Sat 09:00 Park gates | remove N | timezone Europe/London",
         "args",

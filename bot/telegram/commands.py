@@ -15,6 +15,8 @@ logger = logging.getLogger(__name__)
 PRIVATE_DESCRIPTIONS: dict[str, str] = {
     "checkin": "Log a run and get advice",
     "history": "Your recent runs",
+    "undo": "Remove the last run you logged",
+    "edit": "Correct a recent run",
     "stretches": "Stretching routines",
     "settings": "Name, time zone, units, usual surface",
     "privacy": "What is stored and why",

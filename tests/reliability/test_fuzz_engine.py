@@ -28,7 +28,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlmodel import Session, select
 
-from dialogs import checkin, onboarding, plan
+from dialogs import checkin, corrections, onboarding, plan
 from dialogs.safety import confirm, screen
 from dialogs.engine import PRIVATE_COMMANDS, Engine
 from dialogs.messages import Address, Attachment, Incoming, Reply
@@ -64,7 +64,7 @@ STATES = (
     + [f"settings:{slot}" for slot in dict.fromkeys((*onboarding.MENU, *onboarding.HEALTH))]
     + [f"plan:{slot}" for slot in plan.QUESTIONS]
     + [f"{confirm.PREFIX}:{key}" for key in screen.confirm_keys()]
-)
+)  # /undo and /edit states are reached by their commands, which every run sends
 SLOTS = {
     "checkin": set(checkin.QUESTIONS) | set(SAFETY_SLOTS),
     "onboarding": set(onboarding.QUESTIONS) | HEALTH_SLOTS,
@@ -72,6 +72,7 @@ SLOTS = {
     "plan": set(plan.QUESTIONS),
     "forget": {"confirm"},
     confirm.PREFIX: set(screen.confirm_keys()),
+    **{flow: set(slots) for flow, slots in corrections.STATES.items()},
 }
 FAILURE_TEXTS = ("went wrong", "can't reach my notebook", "couldn't save that")
 
@@ -94,6 +95,7 @@ TYPED = [
     "Mon 07:00", "20:30", "off", "Kilometres", "miles", "3–4 times", "In the past", "delete", "Name",
     "numb around my groin", "can't control my bladder", "fever and night pain",
     "ran 8 km in 45 min on road, lower back aching 4/10 since yesterday", "😭😭😭", "   ", "",
+    "ran 5k yesterday", "last Tuesday", "28/11", "on the 31st", "5 days ago", "tomorrow", "1990-01-01",
 ]  # fmt: skip
 
 TEXTS = st.one_of(
@@ -183,7 +185,8 @@ PAYLOADS = st.one_of(
     st.builds(lambda i, v: f"z:{i}:{v}", st.sampled_from(IDS), st.sampled_from(["1h", "1d", "2d", "", "better"])),
     st.sampled_from(["x:routine:warmup", "x:routine:postrun", "x:how:A1", "x:how:W1", "x:more:shoes_form",
                      "x:nope", "x:", "f:", "z:", "f::", "z:1", "a:", "a", "", ":", "/checkin", "/forget",
-                     "/plan off", "/nonsense", "/"]),
+                     "/plan off", "/nonsense", "/", "c:clear:seen", "c:clear:gone", "c:return:start",
+                     "c:return:stop", "c:", "c:return:", "c:clear:maybe", "/undo", "/edit"]),
     st.text(max_size=64),
 )  # fmt: skip
 OTHERS = st.one_of(
