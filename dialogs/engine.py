@@ -70,12 +70,15 @@ class Engine:
         """Handles one message in one short transaction, under the runner's lock in the database.
 
         On a local database (SQLite) the turn runs on the event loop: it never
-        awaits, so no thread hop and no interleaving. When every query waits on a
+        awaits, so no thread hop and no interleaving. A run file is read first,
+        outside the turn, so no turn holds the database while a file is read. When every query waits on a
         database server (store.waits_on_network), the turn runs in a worker thread
         so other runners' turns overlap those waits; a per-runner asyncio lock then
         keeps one runner's messages in the order they came (bench/turn_driver_bench.py
         measured both).
         """
+        if incoming.kind == "attachment":
+            await imports.read_ahead(incoming)  # the reader process's seconds pass outside the turn's lock
         if not getattr(self.store, "waits_on_network", False):
             return self.handle_sync(incoming)
         key = incoming.address.runner_key

@@ -417,11 +417,13 @@ SIGN_PATTERNS: dict[str, tuple[str, ...]] = {
         r"\b(?:can't|cannot|couldn't) (?:sleep|get to sleep|get comfortable in bed)"
         r"(?: (?:for|because of|with|due to) (?:the )?(?:pain|it))?\b",
     ),
-    Sign.WEIGHT_LOSS_CANCER.value: (
+    Sign.WEIGHT_LOSS.value: (
         r"\b(?:lost|losing|lose|dropped|dropping) (?:a lot of |a bunch of |some )?weight"
         r" (?:without trying|for no reason|without meaning to|and i don't know why)\b",
         r"\bweight loss (?:without trying|for no reason)\b",
         r"\b(?:unexplained|unintentional|unintended|unexplainable) weight loss\b",
+    ),
+    Sign.CANCER_HISTORY.value: (
         r"\bhistory of (?:\w+ )?cancer\b", r"\b(?:had|have|has|got|diagnosed with|treated for)"
         r" (?:\w+ )?cancer\b", r"\bcancer survivor\b", r"\bchemo(?:therapy)?\b",
         r"\bradiotherapy\b", r"\btumou?rs?\b",
@@ -1032,7 +1034,7 @@ def _signs_in(text: str) -> list[str]:
                         continue
                     if "k" in pattern.groupindex and m.group("k") and _negated(clause, m.start("k")):
                         continue
-                    if sign == Sign.WEIGHT_LOSS_CANCER.value and re.search(FAMILY, clause[: m.start()]):
+                    if sign in (Sign.WEIGHT_LOSS.value, Sign.CANCER_HISTORY.value) and re.search(FAMILY, clause[: m.start()]):
                         continue
                     found.add(sign)
     return [s.value for s in Sign if s.value in found]
@@ -1081,9 +1083,19 @@ def _pain_clauses(text: str, strict: bool = False) -> str:
     return " , ".join(keep)
 
 
+_OTHER_HISTORY = re.compile(
+    r"[^,;.]*\b(?:cancer|chemo\w*|radiotherapy|surgery|operation|baby|babies|pregnan\w*|accident|crash|diagnosed"
+    r"|remission|all clear|fell|fall|injury|broke|broken)\b[^,;.]*"
+)
+
+
 def _pain_since(text: str) -> int | None:
     """When the pain started: from the clauses about pain first ("chemo 2 years ago, back aching since last week")."""
-    return _find_since(_pain_clauses(text, strict=True), answer=False) or _find_since(_pain_clauses(text), answer=False)
+    found = _find_since(_pain_clauses(text, strict=True), answer=False)
+    if found is not None:
+        return found
+    # "started 4 days ago" in a clause of its own counts; "cancer 4 years ago" is not when the pain began
+    return _find_since(_OTHER_HISTORY.sub(" ", _pain_clauses(text)), answer=False)
 
 
 def extract(text: str, units: str = "km") -> Extraction:

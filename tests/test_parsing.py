@@ -535,7 +535,7 @@ SIGNS = [
     ("I fell on the ice", ["fall_injury"]),
     ("started after a fall", ["fall_injury"]),
     ("tripped and landed on my back", ["fall_injury"]),
-    ("car accident last year", ["major_trauma", "fall_injury"]),
+    ("car accident last year", ["fall_injury"]),  # long over: asked about (signs.find(...).ask), not an emergency
     ("got hit by a bike", ["major_trauma", "fall_injury"]),
     ("I have a fever", ["fever_unwell"]),
     ("running a temperature", ["fever_unwell"]),

@@ -51,9 +51,8 @@ def step(ctx: Context, incoming: Incoming) -> Outcome:
         logger.info("direct safety question answered: emergency answer given")
         return Outcome([advice.emergency_reply(services_for(ctx.profile))], idle(conversation))
     resume = conversation.data.get("resume") or {}
-    back = Conversation(
-        state=resume.get("state", IDLE), data=dict(resume.get("data") or {}), question=resume.get("question", 0)
-    )
+    # The counter never goes back, so this question's buttons can never answer a later one.
+    back = Conversation(state=resume.get("state", IDLE), data=dict(resume.get("data") or {}), question=conversation.question)
     if back.state == IDLE:
         return Outcome([Reply(text=BACK_IDLE)], back)
-    return Outcome([Reply(text=f"{BACK} please answer the question just above this one.")], back)
+    return Outcome([Reply(text=f"{BACK} please type your answer to my question before this one.")], back)

@@ -67,7 +67,7 @@ async def world(engine: Engine, store: SqlStore, clock: Clock) -> tuple[Chat, Ch
     await bob.say("ran 5 km in 30 min on grass, lower back aching 3/10 since today")
     for chat in (ann, bob):
         while chat.state().startswith("checkin"):
-            await chat.tap(chat.labels[0] if "None of these" not in chat.labels else "None of these")
+            await chat.tap("No" if chat.labels == ["Yes", "No", "Not sure"] else chat.labels[0])
     await ann.say("/plan Mon Thu 07:15")
     await ann.say("/plan warmup 30")
     clock.now = datetime(2026, 11, 23, 7, 1, tzinfo=UTC)  # Monday: Ann's warm-up (07:15 London; quiet hours end 07:00)

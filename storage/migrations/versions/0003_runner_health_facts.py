@@ -24,9 +24,12 @@ depends_on: str | Sequence[str] | None = None
 def upgrade() -> None:
     with op.batch_alter_table("runner", schema=None) as batch_op:
         batch_op.add_column(sa.Column("age_band", sa.String(), nullable=True))
-        batch_op.add_column(sa.Column("risks", sa.JSON(), server_default="[]", nullable=False))
+        batch_op.add_column(sa.Column("risks", sa.JSON(), nullable=True))
         batch_op.add_column(sa.Column("risks_asked", sa.Boolean(), server_default=sa.false(), nullable=False))
         batch_op.add_column(sa.Column("country", sa.String(), nullable=True))
+    op.execute("UPDATE runner SET risks = '[]'")
+    with op.batch_alter_table("runner", schema=None) as batch_op:
+        batch_op.alter_column("risks", existing_type=sa.JSON(), nullable=False)
 
 
 def downgrade() -> None:
