@@ -261,11 +261,13 @@ def test_ten_thousand_inputs_at_every_step_are_answered_and_leave_a_valid_state(
     bystander_before = rows_about(world.store, runner_id_of(world.store, world.bystander.user_id))
     caplog.set_level(logging.ERROR)
     started = time.monotonic()
+    starts = itertools.cycle(STATES)
 
     @settings(max_examples=EXAMPLES, deadline=None, database=None,
               suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])  # fmt: skip
-    @given(state=st.sampled_from(STATES), known=st.booleans(), steps=st.lists(STEP, min_size=STEPS[0], max_size=STEPS[1]))
-    def conversation(state: str, known: bool, steps: list[tuple[str, Any]]) -> None:
+    @given(known=st.booleans(), steps=st.lists(STEP, min_size=STEPS[0], max_size=STEPS[1]))
+    def conversation(known: bool, steps: list[tuple[str, Any]]) -> None:
+        state = next(starts)  # every state in turn: with ~100 states, drawing them could miss some
         address, own = world.new_runner(state, known)
         question, last = 3, []
         for step in steps:
