@@ -230,14 +230,17 @@ def _yes_no(slot: str, prompt: str) -> Question:
     )
 
 
+AGE_ANSWER = re.compile(r"(?:i'?m |i am |age |aged )?(\d{1,3})(?: ?(?:years?|yrs?|y)(?: old)?)?[.!]?")
+
+
 def read_age(text: str) -> str | None:
     lowered = text.strip().lower()
     if lowered in ("skip", "rather not", "prefer not to say", "no"):
         return "skip"
-    digits = re.findall(r"\d{1,3}", lowered)
-    if not digits:
-        return None
-    age = int(digits[0])
+    said = AGE_ANSWER.fullmatch(lowered)
+    if said is None:
+        return None  # a run report typed here is not an age
+    age = int(said.group(1))
     if not 5 <= age <= 110:
         return None
     if age < 20:
