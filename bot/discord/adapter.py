@@ -27,6 +27,7 @@ from typing import Any, Optional, Sequence
 import discord
 from discord import app_commands
 
+from bot.commands import COMMANDS
 from bot.config import Settings
 from bot.discord.views import PayloadButton, build_view
 from bot.logs import update_fields
@@ -39,36 +40,6 @@ PLATFORM = "discord"
 MAX_CONTENT_CHARS = 2000  # Discord's message content cap
 READY_TIMEOUT = 60.0
 DRAIN_TIMEOUT = 10.0
-
-# Slash command wording: name -> (description, option name, option description). The
-# commands themselves mirror the engine's PRIVATE_COMMANDS and GROUP_HANDLERS (see
-# `slash_specs`), so a command added to the engine shows up here with a generic text option.
-COMMANDS: dict[str, tuple[str, str | None, str | None]] = {
-    "start": ("Set up Backstride, or see what it can do", None, None),
-    "checkin": ("Log a run and any pain (continues privately)", "run", "Optional: e.g. 5 km in 30 min on grass"),
-    "history": ("Your recent runs (privately)", None, None),
-    "stretches": ("The warm-up or after-run routine", "routine", "warm-up or after"),
-    "settings": ("Name, time zone, units and more (privately)", None, None),
-    "privacy": ("What Backstride stores and why", None, None),
-    "export": ("Your runs as a CSV file (privately)", None, None),
-    "progress": ("A chart of your weekly distance and back pain (privately)", None, None),
-    "forget": ("Delete everything Backstride knows about you", None, None),
-    "cancel": ("Stop what we're doing (what's saved stays saved)", None, None),
-    "help": ("What Backstride can do", None, None),
-    "plan": (
-        "Your usual runs and reminders",
-        "change",
-        "e.g. Mon 07:00, warmup 45, daily 20:00, quiet 22:00-07:00, off",
-    ),
-    "reminders": ("Your upcoming reminders", None, None),
-    "pause": ("Pause every reminder", None, None),
-    "resume": ("Turn reminders back on", None, None),
-    "clubrun": (
-        "Club runs: list | add Sat 09:00 Park gates | remove N | timezone Europe/London",
-        "args",
-        "list, add <day> <HH:MM> <place>, remove <N> or timezone <zone>",
-    ),
-}
 
 _COMMAND_NAME = re.compile(r"^[-_a-z0-9]{1,32}$")  # Discord's rule for slash command names
 

@@ -173,6 +173,7 @@ class FakeBotApi:
         self.messages: dict[tuple[int, int], dict[str, Any]] = {}
         self.delivered_ids: set[int] = set()
         self.last_keyboard: dict[int, dict[str, Any]] = {}  # chat id -> latest bot message with buttons
+        self.reply_keyboards: dict[int, dict[str, Any]] = {}  # chat id -> reply keyboard the app shows (until removed)
         self.files: dict[str, bytes] = {}  # file_id -> content, for getFile and downloads
         self.random_failures: RandomFailures | None = None  # off unless fail_randomly() is called
         self.flood_limit: FloodLimit | None = None  # off unless enforce_flood_limit() is called
@@ -414,6 +415,14 @@ class FakeBotApi:
                         return await self.press(user_id, button["callback_data"], message)
         raise AssertionError(f"no button {label!r} in chat {chat_id}")
 
+    async def share_location(self, user_id: int, latitude: float, longitude: float) -> dict[str, Any]:
+        """The runner taps the shown "request_location" keyboard button: their app sends a location message."""
+        keyboard = self.reply_keyboards.get(user_id) or {}
+        if not any(b.get("request_location") for row in keyboard.get("keyboard", []) for b in row):
+            raise AssertionError(f"no share-location button shown in chat {user_id}")
+        location = {"latitude": latitude, "longitude": longitude}
+        return await self.deliver(self.new_update(message=self.message(user_id, None, location=location)))
+
     def _last_bot_message(self, chat_id: int) -> dict[str, Any]:
         for (c, _), message in reversed(list(self.messages.items())):
             if c == chat_id:
@@ -584,6 +593,13 @@ class FakeBotApi:
             "from": {"id": BOT_ID, "is_bot": True, "first_name": "Backstride", "username": self.username},
             **{k: v for k, v in body.items() if v is not None},
         }
+        markup = message.get("reply_markup") or {}
+        if "keyboard" in markup:
+            self.reply_keyboards[chat_id] = markup  # shown under the input field, not on the message
+            message.pop("reply_markup")
+        elif markup.get("remove_keyboard"):
+            self.reply_keyboards.pop(chat_id, None)
+            message.pop("reply_markup")
         self.messages[(chat_id, message["message_id"])] = message
         if message.get("reply_markup"):
             self.last_keyboard[chat_id] = message
@@ -613,8 +629,17 @@ class FakeBotApi:
         return self._bot_message(params["chat_id"], document=document, caption=params.get("caption"),
                                  reply_markup=params.get("reply_markup"))
 
-    def _check_markup(self, params: dict[str, Any]) -> None:
-        for row in (params.get("reply_markup") or {}).get("inline_keyboard", []):
+    def _check_markup(self, params: dict[str, Any], inline_only: bool = False) -> None:
+        markup = params.get("reply_markup") or {}
+        if markup and not isinstance(markup, dict):
+            raise ApiError(400, "Bad Request: can't parse reply keyboard markup JSON object")
+        if inline_only and markup and "inline_keyboard" not in markup:
+            raise ApiError(400, "Bad Request: inline keyboard expected")
+        for row in markup.get("keyboard", []):
+            for button in row:
+                if not isinstance(button, dict) or not button.get("text"):
+                    raise ApiError(400, "Bad Request: keyboard button text is empty")
+        for row in markup.get("inline_keyboard", []):
             for button in row:
                 data = button.get("callback_data")
                 if data is not None and not 1 <= len(data.encode()) <= 64:
@@ -630,12 +655,16 @@ class FakeBotApi:
 
     async def api_editMessageText(self, params: dict[str, Any], files: dict[str, Any]) -> dict[str, Any]:
         message = self._stored(params)
+        self._check_markup(params, inline_only=True)
+        if not params.get("text"):
+            raise ApiError(400, "Bad Request: message text is empty")
         if message.get("text") == params.get("text") and message.get("reply_markup") == params.get("reply_markup"):
             raise ApiError(400, "Bad Request: message is not modified")
         message["text"] = params["text"]
         message.pop("reply_markup", None)
         if params.get("reply_markup"):
             message["reply_markup"] = params["reply_markup"]
+            self.last_keyboard[int(params["chat_id"])] = message
         return message
 
     async def api_editMessageReplyMarkup(self, params: dict[str, Any], files: dict[str, Any]) -> dict[str, Any]:

@@ -94,10 +94,10 @@ async def test_webhook_mode_checks_the_secret_and_runs_turns(api, make_adapter) 
         telegram_webhook_url=f"http://127.0.0.1:{port}/telegram/hook",
         telegram_webhook_listen="127.0.0.1",
         telegram_webhook_port=port,
-        telegram_webhook_secret="s3cret-Token_42",
+        telegram_webhook_secret="s3cret-Token_42-long-enough",
     )
     assert api.webhook and api.webhook["url"].endswith("/telegram/hook")
-    assert api.webhook["secret_token"] == "s3cret-Token_42"
+    assert api.webhook["secret_token"] == "s3cret-Token_42-long-enough"
     assert not api.calls_of("getUpdates")
     ann = Runner(api, adapter, ANN)
     await onboard(ann)
