@@ -10,7 +10,7 @@ import logging
 import re
 from urllib.parse import urlparse
 
-from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 logger = logging.getLogger(__name__)
@@ -68,15 +68,16 @@ class Settings(BaseSettings):
             raise ValueError("must be an http:// or https:// URL with a host, e.g. https://bot.example.org/telegram")
         return value.strip().rstrip("/")
 
-    @model_validator(mode="after")
-    def _webhook_telegram_can_reach(self) -> "Settings":
+    @field_validator("telegram_webhook_url")
+    @classmethod
+    def _webhook_telegram_can_reach(cls, value: str | None, info: ValidationInfo) -> str | None:
         """Telegram posts webhooks over https to ports 443, 80, 88 or 8443 only (a self-hosted
         Bot API server, TELEGRAM_API_URL, may post anywhere)."""
-        if self.telegram_webhook_url is None or self.telegram_api_url is not None:
-            return self
-        parsed = urlparse(self.telegram_webhook_url)
+        if value is None or info.data.get("telegram_api_url"):
+            return value
+        parsed = urlparse(value)
         try:
-            port = parsed.port or 443
+            port = parsed.port or (443 if parsed.scheme == "https" else 80)
         except ValueError:
             port = -1
         if parsed.scheme != "https" or port not in WEBHOOK_PORTS:
@@ -85,7 +86,7 @@ class Settings(BaseSettings):
                 f"TELEGRAM_WEBHOOK_URL must be an https:// URL on port {ports} (Telegram posts nowhere else), "
                 f"e.g. https://bot.example.org/telegram; got {parsed.scheme}:// on port {port}"
             )
-        return self
+        return value
 
     @field_validator("telegram_webhook_listen", "health_listen")
     @classmethod

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import TextIO
 
 from bot.config import Settings, SettingsError, load_settings
-from bot.logs import RedactSecrets, settings_secrets
+from bot.logs import protect, redact, settings_secrets
 
 logger = logging.getLogger(__name__)
 
@@ -121,8 +121,8 @@ async def run_checks(settings: Settings) -> list[Check]:
 
 
 def report(checks: Iterable[Check], out: TextIO, secrets: Iterable[str | None] = ()) -> int:
-    """Prints the checks (secrets masked) and returns how many failed."""
-    redact = RedactSecrets(secrets).redact
+    """Prints the checks (secrets masked, and a password only where a URL holds it) and returns how many failed."""
+    protect(*secrets)
     failed = 0
     for check in checks:
         failed += check.status == FAIL

@@ -32,7 +32,7 @@ TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 CONTENT_LOGGERS = ("telegram", "discord", "gpxpy", "fitdecode", "fit_tool", "tornado")  # may log what runners sent
 SHORT_TEXT = 64  # a library's string argument longer than this is summarised, never logged
 
-_URL_PASSWORD = re.compile(r"(?P<head>[A-Za-z][A-Za-z0-9+.-]*://[^\s:/@]*:)(?P<password>[^\s@/]+)(?P<tail>@)")
+_URL_PASSWORD = re.compile(r"(?P<head>[A-Za-z][A-Za-z0-9+.-]*://[^\s:/@]*:)(?P<password>(?!\*\*\*@)[^\s@/]+)(?P<tail>@)")  # *** : already hidden
 _STANDARD = set(logging.LogRecord("", 0, "", 0, "", (), None).__dict__) | {"message", "asctime"}
 
 
