@@ -27,7 +27,7 @@ logger = logging.getLogger(__name__)
 
 MASK = "<redacted>"
 MIN_SECRET = 8  # shorter values would mask ordinary words; settings refuse short secrets
-NOISY = ("httpx", "httpcore", "apscheduler.executors.default")
+NOISY = ("httpx", "httpcore", "apscheduler.executors.default", "alembic.runtime.plugins")
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 CONTENT_LOGGERS = ("telegram", "discord", "gpxpy", "fitdecode", "fit_tool", "tornado")  # may log what runners sent
 SHORT_TEXT = 64  # a library's string argument longer than this is summarised, never logged

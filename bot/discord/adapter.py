@@ -32,6 +32,7 @@ from bot.config import Settings
 from bot.discord.views import PayloadButton, build_view
 from bot.logs import update_fields
 from bot.outbound import Delivery
+from bot.startup import StartupError, discord_problem, first_line
 from dialogs.messages import Address, Attachment, ChatKind, Incoming, Reply, Visibility
 
 logger = logging.getLogger(__name__)
@@ -212,7 +213,11 @@ class DiscordAdapter:
         assert self.settings.discord_token is not None
         self._closing = False
         self.client = client = BackstrideClient(self, **self.client_options)
-        await client.login(self.settings.discord_token.get_secret_value())
+        try:
+            await client.login(self.settings.discord_token.get_secret_value())
+        except (discord.LoginFailure, discord.HTTPException, OSError) as error:
+            await client.close()
+            raise StartupError(discord_problem(error) or str(error)) from None
         self._runner = asyncio.create_task(client.connect(reconnect=True), name="discord-gateway")
         ready = asyncio.create_task(client.wait_until_ready())
         done, _ = await asyncio.wait({ready, self._runner}, timeout=READY_TIMEOUT, return_when=asyncio.FIRST_COMPLETED)
@@ -220,7 +225,8 @@ class DiscordAdapter:
             ready.cancel()
             error = self._runner.exception() if self._runner in done else None
             await client.close()
-            raise RuntimeError("Discord gateway did not become ready") from error
+            raise StartupError(f"Discord's gateway did not become ready in {READY_TIMEOUT:.0f} s"
+                               f"{f' ({first_line(error)})' if error else ''}; is the network up?")
         logger.info("discord: connected as %s", client.user)
 
     async def stop(self) -> None:

@@ -47,7 +47,7 @@ from telegram import (
     Update,
 )
 from telegram.constants import ChatType
-from telegram.error import ChatMigrated, Forbidden, InvalidToken, TelegramError
+from telegram.error import ChatMigrated, Forbidden, InvalidToken, NetworkError, TelegramError
 from telegram.ext import (
     Application,
     ApplicationBuilder,
@@ -61,6 +61,7 @@ from telegram.ext import (
 from bot.geo import zone_at
 from bot.logs import protect, update_fields
 from bot.outbound import Delivery
+from bot.startup import StartupError, telegram_problem
 from bot.telegram import commands as menus
 from bot.telegram.pacing import PacedRateLimiter
 from bot.telegram.replies import Outbox, ReplyDrawer, RetryPolicy, quietly, split_text, start_parameter
@@ -120,11 +121,12 @@ class TelegramAdapter:
         token = self.settings.telegram_token.get_secret_value()
         secret = getattr(self.settings, "telegram_webhook_secret", None)
         protect(token, secret.get_secret_value() if secret else None)
+        self._requests = (AiohttpRequest(connection_pool_size=pool_size), AiohttpRequest(connection_pool_size=2))
         builder: ApplicationBuilder = (
             Application.builder()
             .token(token)
-            .request(AiohttpRequest(connection_pool_size=pool_size))
-            .get_updates_request(AiohttpRequest(connection_pool_size=2))
+            .request(self._requests[0])
+            .get_updates_request(self._requests[1])
             .concurrent_updates(True)
             .job_queue(None)
         )
@@ -151,8 +153,11 @@ class TelegramAdapter:
         app = self.application
         try:
             await app.initialize()
-        except InvalidToken:
-            raise RuntimeError("TELEGRAM_TOKEN was rejected by the Bot API; check it with @BotFather") from None
+        except (InvalidToken, NetworkError) as error:
+            for request in self._requests:  # initialize() failed half-way: close what it opened
+                await request.shutdown()
+            where = getattr(self.settings, "telegram_api_url", None) or "Telegram"
+            raise StartupError(telegram_problem(error, where) or str(error)) from None
         self.username = app.bot.username or ""
         await self._set_commands()
         if self.webhook_url:
