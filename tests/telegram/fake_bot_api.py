@@ -288,6 +288,12 @@ class FakeBotApi:
         methods = ("sendMessage", "sendPhoto", "sendDocument")
         return [c for c in self.calls if c.method in methods and (chat_id is None or c.chat_id == chat_id)]
 
+    def shown(self, chat_id: int | None = None) -> list[Call]:
+        """Returns every accepted call that put a reply in front of the runner: sends, and edits of a message."""
+        methods = (*SEND_METHODS, "editMessageText")
+        return [c for c in self.calls if c.method in methods and c.result is not None
+                and (chat_id is None or c.chat_id == chat_id)]  # fmt: skip
+
     async def wait_for(self, predicate: Callable[[], bool], timeout: float = 5.0) -> None:
         """Waits until the predicate holds, failing the test after `timeout` seconds."""
         deadline = time.monotonic() + timeout
