@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 from pathlib import Path
 
+import pytest
+
+from bot.logs import MASK
 from bot.telegram.webhook import MAX_BODY, SECRET_HEADER
 from tests.telegram.conftest import Runner, free_port, onboard
+from tests.telegram.fake_bot_api import TOKEN
 
 SECRET = "a-webhook-secret-of-32-characters"
 BIG = 64 * 1024 * 1024  # bytes: an attacker's body
@@ -79,3 +84,18 @@ async def test_a_body_over_the_limit_is_refused_even_with_the_secret(api, make_a
     assert b" 200 " in await reader.readline()
     writer.close()
     await api.wait_for(lambda: bool(api.sent(802)))
+
+
+async def test_the_random_per_start_secret_is_masked_in_any_log_without_the_cli(
+    api, make_adapter, caplog: pytest.LogCaptureFixture
+) -> None:  # type: ignore[no-untyped-def]
+    port = free_port()
+    await make_adapter(telegram_webhook_url=f"http://127.0.0.1:{port}/hook", telegram_webhook_listen="127.0.0.1",
+                       telegram_webhook_port=port)  # fmt: skip  (no TELEGRAM_WEBHOOK_SECRET: a random one)
+    secret = api.webhook["secret_token"]
+    assert secret and len(secret) >= 16
+    caplog.set_level(logging.INFO)
+    logging.getLogger("anything.at.all").info("posted with %s to %s", secret, f"https://x/bot{TOKEN}/getMe")
+    [record] = [r for r in caplog.records if r.name == "anything.at.all"]
+    assert secret not in record.getMessage() and TOKEN not in record.getMessage()
+    assert record.getMessage().count(MASK) == 2
