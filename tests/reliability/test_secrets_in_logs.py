@@ -151,10 +151,12 @@ async def test_no_pain_text_coordinates_or_secret_in_any_log_at_debug(api, make_
             await ann.tap(label)
         except AssertionError:
             break  # the check-in ended sooner: fine, the words were already handled
+    await ann.say("/cancel")
+    await ann._turn(lambda: api.send_file(503, "morning.gpx", BROKEN_GPX))
+    assert "damaged" in api.shown(503)[-1].text  # the parser did meet the broken file
     await ann.say("/settings")
     await ann._turn(lambda: api.deliver(api.new_update(message=api.message(
         503, None, location={"latitude": 48.8566, "longitude": 2.3522}))))  # fmt: skip
-    await ann._turn(lambda: api.send_file(503, "morning.gpx", BROKEN_GPX))
     await adapter.stop()
     text = out.getvalue()
     assert "Processing update" in text  # PTB did log the updates at DEBUG: only their ids and kinds
