@@ -64,7 +64,7 @@ from bot.outbound import Delivery
 from bot.startup import StartupError, telegram_problem
 from bot.telegram import commands as menus
 from bot.telegram.pacing import PacedRateLimiter
-from bot.telegram.replies import Outbox, ReplyDrawer, RetryPolicy, quietly, split_text, start_parameter
+from bot.telegram.replies import Outbox, ReplyDrawer, RetryPolicy, quietly
 from bot.telegram.request import AiohttpRequest
 from bot.telegram.webhook import WebhookServer
 from dialogs.messages import Address, Attachment, ChatKind, Incoming, Reply, Visibility
@@ -77,8 +77,6 @@ ANONYMOUS_ADMIN_ID = 1087968824  # "GroupAnonymousBot": an admin posting as the 
 ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY, Update.MY_CHAT_MEMBER]
 PRESENT = {ChatMember.MEMBER, ChatMember.ADMINISTRATOR, ChatMember.OWNER, ChatMember.RESTRICTED}
 ADMINS = {ChatMember.ADMINISTRATOR, ChatMember.OWNER}
-
-__all__ = ["TelegramAdapter", "split_text", "start_parameter"]
 
 
 class TelegramAdapter:
