@@ -9,6 +9,17 @@ p50/p99 turn latency for each bot and the ratio (target >= 0.7x).
 
     .venv/bin/python bench/telegram_bench.py [--updates 3000] [--runners 300]
 
+Paired mode alternates the two bots A-B-B-A (A: the bare PTB echo bot at PTB's
+defaults, B: check-in turns) for several rounds at each runner count, so drift on
+a shared machine hits both alike, and prints per round and as min/median/max the
+throughput ratio B/A and the CPU-per-update ratio A/B (both: higher is better for
+Backstride, 1.0 is parity), plus Bot API calls per update:
+
+    .venv/bin/python bench/telegram_bench.py --paired [--rounds 4] [--runners 60,300] [--updates 3000]
+
+CPU is this process's (time.process_time) during the measured loop only, so it
+includes the fake Bot API's share for both bots alike.
+
 The rate limiter is left out (at its defaults it caps sends at 30/s); everything
 else is the production adapter, on a SQLite file.
 """
@@ -22,6 +33,7 @@ import statistics
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Awaitable, Callable
 
@@ -43,6 +55,8 @@ logger = logging.getLogger(__name__)
 
 REPORT = "ran 8 km in 45 min on concrete, lower back aching 4/10 since yesterday"
 TAPS = ["Easy", "Same", "No", "None of these", "None of these"]
+LOST = [0]  # taps that found no button: a reply the adapter gave up sending
+TURN_TIMEOUT = 180.0  # s; a shared, oversubscribed machine can hold a turn up for a long time
 ONBOARDING = ["/start", "Ann", "Europe/London", "Kilometres", "3–4 times", "Road / concrete", "In the past"]
 
 
@@ -63,22 +77,48 @@ class Turns:
             future.set_result(time.perf_counter())
 
 
+@dataclass
+class Phase:
+    """One measured run of one bot."""
+
+    wall: float
+    latencies: list[float]
+    cpu: float = 0.0  # process CPU seconds during the loop
+    calls: int = 0  # Bot API calls the bot made during the loop
+
+    @property
+    def rate(self) -> float:
+        return len(self.latencies) / self.wall
+
+    @property
+    def cpu_ms(self) -> float:
+        return self.cpu / len(self.latencies) * 1000
+
+    @property
+    def calls_per_update(self) -> float:
+        return self.calls / len(self.latencies)
+
+
 async def closed_loop(
-    runners: int, per_runner: int, step: Callable[[int, int], Awaitable[asyncio.Future[float]]]
-) -> tuple[float, list[float]]:
-    """Runs `runners` concurrent loops of `per_runner` turns; returns wall time and latencies."""
+    runners: int, per_runner: int, step: Callable[[int, int], Awaitable[asyncio.Future[float]]],
+    api: FakeBotApi | None = None,
+) -> Phase:
+    """Runs `runners` concurrent loops of `per_runner` turns; returns wall time, latencies, CPU and calls."""
     latencies: list[float] = []
 
     async def one(user_id: int) -> None:
         for n in range(per_runner):
             started = time.perf_counter()
             turn = await step(user_id, n)
-            finished = await asyncio.wait_for(turn, 30)
+            finished = await asyncio.wait_for(turn, TURN_TIMEOUT)
             latencies.append(finished - started)
 
-    started = time.perf_counter()
+    calls = len(api.calls) if api is not None else 0
+    cpu, started = time.process_time(), time.perf_counter()
     await asyncio.gather(*(one(10_000 + i) for i in range(runners)))
-    return time.perf_counter() - started, latencies
+    wall, cpu = time.perf_counter() - started, time.process_time() - cpu
+    measured = [c for c in api.calls[calls:] if c.method != "getUpdates"] if api is not None else []
+    return Phase(wall, latencies, cpu, len(measured))
 
 
 async def deliver_expecting(
@@ -91,9 +131,9 @@ async def deliver_expecting(
     return turn
 
 
-async def run_backstride(api: FakeBotApi, runners: int, per_runner: int, folder: Path) -> tuple[float, list[float]]:
+async def run_backstride(api: FakeBotApi, runners: int, per_runner: int, folder: Path) -> Phase:
     """Check-in turns through the real adapter and engine on a SQLite file."""
-    store = SqlStore(open_database(f"sqlite:///{folder / 'bench.db'}"))
+    store = SqlStore(open_database(f"sqlite:///{folder / f'bench-{time.monotonic_ns()}.db'}"))
     engine = Engine(store)
     for i in range(runners):  # onboard everyone directly (not measured)
         address = Address("telegram", str(10_000 + i), str(10_000 + i))
@@ -111,24 +151,26 @@ async def run_backstride(api: FakeBotApi, runners: int, per_runner: int, folder:
 
     async def step(user_id: int, n: int) -> asyncio.Future[float]:
         position = n % (1 + len(TAPS))
-        if position == 0:
+        message = api.last_keyboard.get(user_id) or {}
+        label = TAPS[position - 1] if position else None
+        data = next((b.get("callback_data") for row in (message.get("reply_markup") or {}).get("inline_keyboard", [])
+                     for b in row if b["text"] == label), None)  # fmt: skip
+        if data is None:  # a report, or a reply lost to an overloaded machine (counted): report again
+            if position:
+                LOST[0] += 1
             return await deliver_expecting(api, turns, lambda: api.new_update(message=api.message(user_id, REPORT)))
-        label = TAPS[position - 1]
-        message = api.last_keyboard[user_id]
-        data = next(b["callback_data"] for row in message["reply_markup"]["inline_keyboard"] for b in row
-                    if b["text"] == label)
         query = {"id": f"q{user_id}-{n}", "from": api.user(user_id), "chat_instance": "c", "data": data,
                  "message": message}
         return await deliver_expecting(api, turns, lambda: api.new_update(callback_query=query))
 
     try:
-        return await closed_loop(runners, per_runner, step)
+        return await closed_loop(runners, per_runner, step, api)
     finally:
         await adapter.stop()
         store.engine.dispose()
 
 
-async def run_echo(api: FakeBotApi, runners: int, per_runner: int, tuned: bool) -> tuple[float, list[float]]:
+async def run_echo(api: FakeBotApi, runners: int, per_runner: int, tuned: bool) -> Phase:
     """A bare PTB echo bot: default transport and sequential updates, or (tuned) ours and concurrent."""
     turns = Turns()
 
@@ -152,29 +194,77 @@ async def run_echo(api: FakeBotApi, runners: int, per_runner: int, tuned: bool) 
         return await deliver_expecting(api, turns, lambda: api.new_update(message=api.message(user_id, f"hi {n}")))
 
     try:
-        return await closed_loop(runners, per_runner, step)
+        return await closed_loop(runners, per_runner, step, api)
     finally:
         await app.updater.stop()
         await app.stop()
         await app.shutdown()
 
 
-def summary(name: str, wall: float, latencies: list[float]) -> float:
-    rate = len(latencies) / wall
-    ordered = sorted(latencies)
+def summary(name: str, phase: Phase) -> float:
+    ordered = sorted(phase.latencies)
     p50 = statistics.median(ordered) * 1000
     p99 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))] * 1000
-    print(f"{name:<40} {len(latencies):>6} updates  {rate:8.1f} updates/s  p50 {p50:7.1f} ms  p99 {p99:7.1f} ms")
-    return rate
+    print(f"{name:<32} {len(ordered):>6} updates {phase.rate:7.1f}/s  p50 {p50:6.1f} ms  p99 {p99:6.1f} ms  "
+          f"CPU {phase.cpu_ms:5.2f} ms/update  {phase.calls_per_update:4.2f} API calls/update")
+    return phase.rate
+
+
+async def measured(run: Callable[[FakeBotApi], Awaitable[Phase]]) -> Phase:
+    """Runs one phase against a fresh fake Bot API."""
+    api = FakeBotApi()
+    await api.start()
+    try:
+        return await run(api)
+    finally:
+        await api.stop()
+
+
+def spread(values: list[float]) -> str:
+    return f"min {min(values):.2f}  median {statistics.median(values):.2f}  max {max(values):.2f}"
+
+
+async def paired(runner_counts: list[int], rounds: int, updates: int, folder: Path) -> None:
+    """A-B-B-A rounds (A: bare PTB echo bot, B: check-in turns) at each runner count; prints the ratios' spread."""
+    for runners in runner_counts:
+        per_runner = max(1, updates // runners)
+        print(f"\n{runners} runners x {per_runner} turns, {rounds} rounds of A-B-B-A")
+        throughput, cpu, calls = [], [], []
+        for number in range(1, rounds + 1):
+            phases: dict[str, list[Phase]] = {"A": [], "B": []}
+            for kind in "ABBA":
+                if kind == "A":
+                    phase = await measured(lambda api: run_echo(api, runners, per_runner, tuned=False))
+                else:
+                    phase = await measured(lambda api: run_backstride(api, runners, per_runner, folder))
+                phases[kind].append(phase)
+                summary(f"  round {number} {kind} {'echo (PTB defaults)' if kind == 'A' else 'check-in turns'}", phase)
+            a, b = phases["A"], phases["B"]
+            throughput.append(statistics.mean(p.rate for p in b) / statistics.mean(p.rate for p in a))
+            cpu.append(statistics.mean(p.cpu_ms for p in a) / statistics.mean(p.cpu_ms for p in b))
+            calls.append(statistics.mean(p.calls_per_update for p in b))
+            print(f"  round {number}: throughput B/A {throughput[-1]:.2f}x, CPU per update A/B {cpu[-1]:.2f}x")
+        print(f"{runners} runners: throughput ratio  {spread(throughput)}")
+        print(f"{runners} runners: CPU-per-update ratio  {spread(cpu)}  (target >= 0.7x)")
+        print(f"{runners} runners: check-in Bot API calls per update  {spread(calls)}")
+        print(f"{runners} runners: replies the adapter gave up sending (timeouts on an overloaded machine): {LOST[0]}")
 
 
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--updates", type=int, default=3000, help="total updates per bot (N)")
-    parser.add_argument("--runners", type=int, default=300, help="concurrent runners (M)")
+    parser.add_argument("--runners", default=None, help="concurrent runners (M), default 300; --paired: a list, default 60,300")
+    parser.add_argument("--paired", action="store_true", help="A-B-B-A rounds against the bare PTB echo bot")
+    parser.add_argument("--rounds", type=int, default=4, help="A-B-B-A rounds per runner count (--paired)")
     args = parser.parse_args()
-    per_runner = max(1, args.updates // args.runners)
     logging.basicConfig(level=logging.WARNING)
+    if args.paired:
+        counts = [int(n) for n in (args.runners or "60,300").split(",")]
+        with tempfile.TemporaryDirectory() as folder:
+            await paired(counts, args.rounds, args.updates, Path(folder))
+        return
+    args.runners = int(args.runners or 300)
+    per_runner = max(1, args.updates // args.runners)
     print(f"{args.runners} runners x {per_runner} turns each, fake Bot API on 127.0.0.1, one process")
     results = {}
     with tempfile.TemporaryDirectory() as folder:
@@ -183,13 +273,7 @@ async def main() -> None:
             ("echo bot (aiohttp, concurrent)", lambda api: run_echo(api, args.runners, per_runner, tuned=True)),
             ("backstride check-in turns", lambda api: run_backstride(api, args.runners, per_runner, Path(folder))),
         ):
-            api = FakeBotApi()
-            await api.start()
-            try:
-                wall, latencies = await run(api)
-            finally:
-                await api.stop()
-            results[name] = summary(name, wall, latencies)
+            results[name] = summary(name, await measured(run))
     coach = results["backstride check-in turns"]
     print(f"ratio vs bare PTB echo bot:           {coach / results['echo bot (bare PTB defaults)']:.2f}x (target >= 0.7x)")
     print(f"ratio vs aiohttp+concurrent echo bot: {coach / results['echo bot (aiohttp, concurrent)']:.2f}x")

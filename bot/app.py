@@ -45,13 +45,14 @@ async def start_health(settings: Settings, database):  # type: ignore[no-untyped
 
 async def serve(settings: Settings, stop: asyncio.Event | None = None) -> None:
     """Runs every configured platform until SIGINT/SIGTERM (or `stop` is set)."""
+    from bot.startup import open_engine
     from dialogs.engine import Engine
-    from storage.database import open_database
     from storage.repository import SqlStore
 
-    # An out-of-date schema stops start-up here (SchemaError names `backstride db upgrade`);
-    # only the default SQLite file, which Backstride owns, is upgraded in place.
-    database = open_database(settings.database_url, create=True, upgrade=settings.database_url is None)
+    # A database that will not open, or an out-of-date schema, stops start-up here with one
+    # line (SchemaError names `backstride db upgrade`); only the default SQLite file, which
+    # Backstride owns, is upgraded in place.
+    database = open_engine(settings.database_url)
     store = SqlStore(database)
     engine = Engine(store)
     adapters = build_adapters(settings, engine, store)

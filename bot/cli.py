@@ -22,12 +22,13 @@ def _setup_logging(level: str, settings=None) -> None:  # type: ignore[no-untype
 
 def _engine(database_url: str | None):  # type: ignore[no-untyped-def]
     """The coach on the database. The default SQLite file is upgraded in place; a configured one
-    must already be up to date (an empty one gets its tables), else SchemaError says what to run."""
+    must already be up to date (an empty one gets its tables), else SchemaError says what to run.
+    A database that will not open raises bot.startup.StartupError with one line."""
+    from bot.startup import open_engine
     from dialogs.engine import Engine
-    from storage.database import open_database
     from storage.repository import SqlStore
 
-    return Engine(SqlStore(open_database(database_url, create=True, upgrade=database_url is None)))
+    return Engine(SqlStore(open_engine(database_url)))
 
 
 def data_folder() -> Path:
@@ -60,11 +61,12 @@ def cmd_chat(args: argparse.Namespace) -> int:
         return 2
     level = args.log_level or (settings.log_level if "log_level" in settings.model_fields_set else "WARNING")
     _setup_logging(level, settings)
+    from bot.startup import StartupError
     from storage.schema import SchemaError
 
     try:
         engine = _engine(url)
-    except SchemaError as error:
+    except (SchemaError, StartupError) as error:
         print(error, file=sys.stderr)
         return 2
     except Exception:  # noqa: BLE001  a bad URL or an unreachable server: one line, as doctor says it
@@ -117,12 +119,15 @@ def cmd_run(args: argparse.Namespace) -> int:
         )
         return 2
     from bot.app import serve
+    from bot.logs import redact
+    from bot.startup import StartupError
     from storage.schema import SchemaError
 
     try:
         asyncio.run(serve(settings))
-    except SchemaError as error:
-        print(error, file=sys.stderr)
+    except (SchemaError, StartupError) as error:
+        print(f"Backstride could not start: {redact(str(error))}", file=sys.stderr)
+        print("Run `backstride doctor` to check every setting.", file=sys.stderr)
         return 2
     return 0
 

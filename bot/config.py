@@ -10,10 +10,13 @@ import logging
 import re
 from urllib.parse import urlparse
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 logger = logging.getLogger(__name__)
+
+WEBHOOK_PORTS = (443, 80, 88, 8443)  # the only ports Telegram posts webhooks to
+MIN_WEBHOOK_SECRET = 16  # characters; shorter secrets are guessable
 
 
 class Settings(BaseSettings):
@@ -65,6 +68,26 @@ class Settings(BaseSettings):
             raise ValueError("must be an http:// or https:// URL with a host, e.g. https://bot.example.org/telegram")
         return value.strip().rstrip("/")
 
+    @field_validator("telegram_webhook_url")
+    @classmethod
+    def _webhook_telegram_can_reach(cls, value: str | None, info: ValidationInfo) -> str | None:
+        """Telegram posts webhooks over https to ports 443, 80, 88 or 8443 only (a self-hosted
+        Bot API server, TELEGRAM_API_URL, may post anywhere)."""
+        if value is None or info.data.get("telegram_api_url"):
+            return value
+        parsed = urlparse(value)
+        try:
+            port = parsed.port or (443 if parsed.scheme == "https" else 80)
+        except ValueError:
+            port = -1
+        if parsed.scheme != "https" or port not in WEBHOOK_PORTS:
+            ports = ", ".join(str(p) for p in WEBHOOK_PORTS)
+            raise ValueError(
+                f"TELEGRAM_WEBHOOK_URL must be an https:// URL on port {ports} (Telegram posts nowhere else), "
+                f"e.g. https://bot.example.org/telegram; got {parsed.scheme}:// on port {port}"
+            )
+        return value
+
     @field_validator("telegram_webhook_listen", "health_listen")
     @classmethod
     def _ip_address(cls, value: str) -> str:
@@ -78,11 +101,14 @@ class Settings(BaseSettings):
     @field_validator("telegram_webhook_secret")
     @classmethod
     def _secret_token(cls, value: SecretStr | None) -> SecretStr | None:
-        """Accepts what Telegram allows in a secret token: 1-256 of A-Z a-z 0-9 _ -."""
+        """Accepts what Telegram allows in a secret token (A-Z a-z 0-9 _ -, up to 256), at least 16 long."""
         if value is None or not value.get_secret_value():
             return None
-        if not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", value.get_secret_value()):
-            raise ValueError("must be 1-256 characters from A-Z, a-z, 0-9, _ and -")
+        if not re.fullmatch(rf"[A-Za-z0-9_-]{{{MIN_WEBHOOK_SECRET},256}}", value.get_secret_value()):
+            raise ValueError(
+                f"must be {MIN_WEBHOOK_SECRET}-256 characters from A-Z, a-z, 0-9, _ and - "
+                "(e.g. python3 -c 'import secrets; print(secrets.token_urlsafe(32))'), or unset for a random one"
+            )
         return value
 
 
@@ -98,5 +124,6 @@ def load_settings() -> Settings:
         problems = []
         for item in error.errors():
             name = ".".join(str(part) for part in item["loc"]).upper()
-            problems.append(f"{name}: {item['msg']}")
+            message = item["msg"].removeprefix("Value error, ")
+            problems.append(f"{name}: {message}" if name else message)
         raise SettingsError("Bad setting(s): " + "; ".join(problems)) from None

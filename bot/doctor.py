@@ -15,7 +15,8 @@ from typing import TextIO
 
 from bot import extras
 from bot.config import Settings, SettingsError, load_settings
-from bot.logs import RedactSecrets, settings_secrets
+from bot.logs import protect, redact, settings_secrets
+from bot.startup import bad_database_url, discord_problem, telegram_problem, unreachable_database
 
 logger = logging.getLogger(__name__)
 
@@ -30,11 +31,6 @@ class Check:
     status: str
     what: str
     detail: str
-
-
-def _first_line(error: BaseException) -> str:
-    text = str(error).strip().splitlines()
-    return f"{type(error).__name__}: {text[0]}" if text else type(error).__name__
 
 
 def check_database(settings: Settings) -> Check:
@@ -52,13 +48,12 @@ def check_database(settings: Settings) -> Check:
     try:
         engine = connect(configured)
     except Exception as error:  # noqa: BLE001  any failure is the report
-        return Check(FAIL, "database", f"DATABASE_URL is not a database URL Backstride can use ({_first_line(error)}); "
-                     "e.g. sqlite:///./backstride.db or postgresql+psycopg://user:password@host/dbname")
+        return Check(FAIL, "database", bad_database_url(error))
     shown = make_url(engine.url).render_as_string(hide_password=True)
     try:
         found = schema.status(engine)
     except Exception as error:  # noqa: BLE001
-        return Check(FAIL, "database", f"cannot connect to {shown}: {_first_line(error)}")
+        return Check(FAIL, "database", unreachable_database(shown, error))
     finally:
         engine.dispose()
     if found.state == "current":
@@ -77,7 +72,7 @@ async def check_telegram(settings: Settings) -> Check:
     if not extras.installed("telegram"):
         return Check(FAIL, "telegram", extras.missing("telegram", extras.PLATFORM_NEEDS["telegram"]))
     from telegram import Bot
-    from telegram.error import InvalidToken, TelegramError
+    from telegram.error import TelegramError
     from telegram.request import HTTPXRequest
 
     token = settings.telegram_token.get_secret_value()
@@ -90,10 +85,8 @@ async def check_telegram(settings: Settings) -> Check:
     try:
         bot = Bot(token, request=request, **options)
         me = await asyncio.wait_for(bot.get_me(), TIMEOUT * 2)
-    except InvalidToken:
-        return Check(FAIL, "telegram", f"{where} refused TELEGRAM_TOKEN (unauthorized): copy it again from @BotFather")
     except (TelegramError, asyncio.TimeoutError, OSError) as error:
-        return Check(FAIL, "telegram", f"could not reach {where} to check TELEGRAM_TOKEN ({_first_line(error)})")
+        return Check(FAIL, "telegram", telegram_problem(error, where) or f"{where}: {type(error).__name__}")
     finally:
         await request.shutdown()
     return Check(OK, "telegram", f"TELEGRAM_TOKEN accepted: the bot is @{me.username}")
@@ -111,10 +104,8 @@ async def check_discord(settings: Settings) -> Check:
     try:
         await asyncio.wait_for(client.login(settings.discord_token.get_secret_value()), TIMEOUT * 2)
         name = str(client.user) if client.user else "the bot"
-    except discord.LoginFailure:
-        return Check(FAIL, "discord", "Discord refused DISCORD_TOKEN: reset it in the Developer Portal (Bot → Reset Token)")
-    except (discord.HTTPException, asyncio.TimeoutError, OSError) as error:
-        return Check(FAIL, "discord", f"could not reach Discord to check DISCORD_TOKEN ({_first_line(error)})")
+    except (discord.LoginFailure, discord.HTTPException, asyncio.TimeoutError, OSError) as error:
+        return Check(FAIL, "discord", discord_problem(error) or f"Discord: {type(error).__name__}")
     finally:
         await client.close()
     return Check(OK, "discord", f"DISCORD_TOKEN accepted: the bot is {name}")
@@ -130,8 +121,8 @@ async def run_checks(settings: Settings) -> list[Check]:
 
 
 def report(checks: Iterable[Check], out: TextIO, secrets: Iterable[str | None] = ()) -> int:
-    """Prints the checks (secrets masked) and returns how many failed."""
-    redact = RedactSecrets(secrets).redact
+    """Prints the checks (secrets masked, and a password only where a URL holds it) and returns how many failed."""
+    protect(*secrets)
     failed = 0
     for check in checks:
         failed += check.status == FAIL

@@ -41,14 +41,34 @@ def test_no_tokens_and_a_bad_database_url(env: pytest.MonkeyPatch, capsys: pytes
     assert "1 problem(s) found." in out
 
 
+@pytest.mark.parametrize("password", ["s3cret-pass", "connect"])  # "connect": also a word in the report itself
 def test_an_unreachable_database_is_named_without_its_password(
-    env: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    password: str, env: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    env.setenv("DATABASE_URL", f"postgresql+psycopg://coach:s3cret-pass@127.0.0.1:{_closed_port()}/backstride")
+    env.setenv("DATABASE_URL", f"postgresql+psycopg://coach:{password}@127.0.0.1:{_closed_port()}/backstride")
     assert cli.main(["doctor"]) == 1
     out = capsys.readouterr().out
-    assert "cannot connect to postgresql+psycopg://coach:***@127.0.0.1" in out
-    assert "s3cret-pass" not in out
+    assert "cannot connect to postgresql+psycopg://coach:***@127.0.0.1" in out  # masked in the URL only
+    assert f":{password}@" not in out and "<redacted>" not in out
+
+
+def test_a_short_webhook_secret_and_a_url_telegram_cannot_post_to_are_named(
+    env: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    env.setenv("TELEGRAM_WEBHOOK_SECRET", "short-secret")
+    env.setenv("TELEGRAM_WEBHOOK_URL", "http://bot.example.org:1234/telegram")
+    assert cli.main(["doctor"]) == 2
+    out = capsys.readouterr().out
+    assert "TELEGRAM_WEBHOOK_SECRET: must be 16-256 characters" in out
+    assert "TELEGRAM_WEBHOOK_URL must be an https:// URL on port 443, 80, 88, 8443" in out
+    assert "short-secret" not in out
+
+
+def test_a_webhook_url_on_an_allowed_port_passes() -> None:
+    for url in ("https://bot.example.org/telegram", "https://bot.example.org:8443/t", "https://1.2.3.4:88/t"):
+        assert Settings(_env_file=None, telegram_webhook_url=url).telegram_webhook_url == url
+    local = Settings(_env_file=None, telegram_api_url="http://127.0.0.1:8081", telegram_webhook_url="http://10.0.0.5:9000/t")
+    assert local.telegram_webhook_url  # a self-hosted Bot API server may post anywhere
 
 
 def test_a_bad_setting_is_named(env: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:

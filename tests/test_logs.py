@@ -40,7 +40,7 @@ def test_a_token_in_a_message_argument_or_traceback_never_reaches_the_output(fmt
                         database_url="postgresql+psycopg://coach:db-password-42@db/backstride")
     out = io.StringIO()
     setup_logging("DEBUG", fmt, settings_secrets(settings), stream=out, force=True)
-    log = logging.getLogger("telegram.ext.somewhere")
+    log = logging.getLogger("bot.telegram.somewhere")  # our code: arguments are kept, secrets masked
     log.debug("Set Bot API URL: https://api.telegram.org/bot" + TOKEN)
     log.info("calling %s/getMe with %s", f"https://api.telegram.org/bot{TOKEN}", {"auth": DISCORD})
     try:
@@ -54,7 +54,7 @@ def test_a_token_in_a_message_argument_or_traceback_never_reaches_the_output(fmt
     if fmt == "json":
         lines = [json.loads(line) for line in text.splitlines()]
         assert [line["level"] for line in lines] == ["DEBUG", "INFO", "ERROR"]
-        assert lines[2]["logger"] == "telegram.ext.somewhere" and "RuntimeError" in lines[2]["exc_info"]
+        assert lines[2]["logger"] == "bot.telegram.somewhere" and "RuntimeError" in lines[2]["exc_info"]
 
 
 def test_log_format_json_from_the_environment(tmp_path: Path) -> None:

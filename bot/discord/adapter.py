@@ -27,10 +27,12 @@ from typing import Any, Optional, Sequence
 import discord
 from discord import app_commands
 
+from bot.commands import COMMANDS
 from bot.config import Settings
 from bot.discord.views import PayloadButton, build_view
 from bot.logs import update_fields
 from bot.outbound import Delivery
+from bot.startup import StartupError, discord_problem, first_line
 from dialogs.messages import Address, Attachment, ChatKind, Incoming, Reply, Visibility
 
 logger = logging.getLogger(__name__)
@@ -39,38 +41,6 @@ PLATFORM = "discord"
 MAX_CONTENT_CHARS = 2000  # Discord's message content cap
 READY_TIMEOUT = 60.0
 DRAIN_TIMEOUT = 10.0
-
-# Slash command wording: name -> (description, option name, option description). The
-# commands themselves mirror the engine's PRIVATE_COMMANDS and GROUP_HANDLERS (see
-# `slash_specs`), so a command added to the engine shows up here with a generic text option.
-COMMANDS: dict[str, tuple[str, str | None, str | None]] = {
-    "start": ("Set up Backstride, or see what it can do", None, None),
-    "checkin": ("Log a run and any pain (continues privately)", "run", "Optional: e.g. 5 km in 30 min on grass"),
-    "history": ("Your recent runs (privately)", None, None),
-    "stretches": ("The warm-up or after-run routine", "routine", "warm-up or after"),
-    "settings": ("Name, time zone, units and more (privately)", None, None),
-    "privacy": ("What Backstride stores and why", None, None),
-    "export": ("Your runs as a CSV file (privately)", None, None),
-    "progress": ("A chart of your weekly distance and back pain (privately)", None, None),
-    "forget": ("Delete everything Backstride knows about you", None, None),
-    "cancel": ("Stop what we're doing (what's saved stays saved)", None, None),
-    "help": ("What Backstride can do", None, None),
-    "plan": (
-        "Your usual runs and reminders",
-        "change",
-        "e.g. Mon 07:00, warmup 45, daily 20:00, quiet 22:00-07:00, off",
-    ),
-    "reminders": ("Your upcoming reminders", None, None),
-    "pause": ("Pause every reminder", None, None),
-    "resume": ("Turn reminders back on", None, None),
-    "undo": ("Remove the last run you logged (asks first)", None, None),
-    "edit": ("Correct a recent run: distance, time, surface, effort, pain or date", None, None),
-    "clubrun": (
-        "Club runs: list | add Sat 09:00 Park gates | remove N | timezone Europe/London",
-        "args",
-        "list, add <day> <HH:MM> <place>, remove <N> or timezone <zone>",
-    ),
-}
 
 _COMMAND_NAME = re.compile(r"^[-_a-z0-9]{1,32}$")  # Discord's rule for slash command names
 
@@ -243,7 +213,11 @@ class DiscordAdapter:
         assert self.settings.discord_token is not None
         self._closing = False
         self.client = client = BackstrideClient(self, **self.client_options)
-        await client.login(self.settings.discord_token.get_secret_value())
+        try:
+            await client.login(self.settings.discord_token.get_secret_value())
+        except (discord.LoginFailure, discord.HTTPException, OSError) as error:
+            await client.close()
+            raise StartupError(discord_problem(error) or str(error)) from None
         self._runner = asyncio.create_task(client.connect(reconnect=True), name="discord-gateway")
         ready = asyncio.create_task(client.wait_until_ready())
         done, _ = await asyncio.wait({ready, self._runner}, timeout=READY_TIMEOUT, return_when=asyncio.FIRST_COMPLETED)
@@ -251,7 +225,8 @@ class DiscordAdapter:
             ready.cancel()
             error = self._runner.exception() if self._runner in done else None
             await client.close()
-            raise RuntimeError("Discord gateway did not become ready") from error
+            raise StartupError(f"Discord's gateway did not become ready in {READY_TIMEOUT:.0f} s"
+                               f"{f' ({first_line(error)})' if error else ''}; is the network up?")
         logger.info("discord: connected as %s", client.user)
 
     async def stop(self) -> None:

@@ -1,48 +1,47 @@
-"""The command menus Telegram shows: one for private chats, one for groups.
+"""The command menus Telegram shows (setMyCommands): one for private chats, one for groups.
 
-Only commands the engine actually registers are listed, so the menu never
-offers something the coach would answer with "I don't know".
+Both are built from the engine's command table at start-up, worded from
+bot/commands.py, so the menu never offers something the coach would answer with
+"I don't know" and a new engine command appears without touching this file.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 
 from telegram import BotCommand
 
+from bot.commands import description, engine_commands
+
 logger = logging.getLogger(__name__)
 
-PRIVATE_DESCRIPTIONS: dict[str, str] = {
-    "checkin": "Log a run and get advice",
-    "history": "Your recent runs",
-    "undo": "Remove the last run you logged",
-    "edit": "Correct a recent run",
-    "stretches": "Stretching routines",
-    "settings": "Name, time zone, units, usual surface",
-    "privacy": "What is stored and why",
-    "export": "Download your runs as CSV",
-    "forget": "Delete everything about you",
-    "cancel": "Stop the current question",
-    "help": "What I can do",
-    "start": "Start or restart",
-}
-
-GROUP_DESCRIPTIONS: dict[str, str] = {
-    "checkin": "Check in privately after a run",
-    "clubrun": "Club runs: list; admins add or remove",
-    "stretches": "Stretching routines",
-    "help": "What I can do",
-}
-
-ALWAYS_IN_GROUPS = ("help", "stretches")  # the engine answers these in groups itself
+IN_GROUPS = ("checkin", "stretches", "help")  # private commands worth offering in a group menu too
+DESCRIPTION_LIMIT = 256  # Telegram's cap for a command's description
+_NAME = re.compile(r"^[a-z0-9_]{1,32}$")  # Telegram's rule for command names
 
 
-def private_menu(private_commands: set[str]) -> list[BotCommand]:
-    """Returns the private-chat menu for the commands the engine knows."""
-    return [BotCommand(name, text) for name, text in PRIVATE_DESCRIPTIONS.items() if name in private_commands]
+def _menu(names: list[str]) -> list[BotCommand]:
+    menu = []
+    for name in names:
+        if not _NAME.match(name):
+            logger.warning("telegram: /%s is not a valid Telegram command name; left out of the menu", name)
+            continue
+        menu.append(BotCommand(name, description(name)[:DESCRIPTION_LIMIT]))
+    return menu
 
 
-def group_menu(private_commands: set[str], group_commands: set[str]) -> list[BotCommand]:
-    """Returns the group menu: group handlers, plus commands that move to a private chat."""
-    known = private_commands | group_commands | set(ALWAYS_IN_GROUPS)
-    return [BotCommand(name, text) for name, text in GROUP_DESCRIPTIONS.items() if name in known]
+def private_menu() -> list[BotCommand]:
+    """Returns the private-chat menu: every command the engine knows, in the engine's order."""
+    return _menu(list(engine_commands()))
+
+
+def group_menu() -> list[BotCommand]:
+    """Returns the group menu: commands with their own group behaviour, and a few that lead to a private chat."""
+    commands = engine_commands()
+    return _menu([name for name, in_group in commands.items() if in_group or name in IN_GROUPS])
+
+
+def needs_admin_check(command: str | None) -> bool:
+    """Whether a group command's answer may depend on the sender being an admin (its own group handler)."""
+    return bool(engine_commands().get(command or ""))

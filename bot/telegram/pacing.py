@@ -1,4 +1,4 @@
-"""Pacing for Telegram's overall limit: never more than 30 messages within any second, yet close to 30/s.
+"""Pacing for Telegram's limits: 30 messages a second overall, 1 a second to one private chat, 20 a minute to a group.
 
 PTB's `AIORateLimiter` paces the whole bot with a leaky bucket (aiolimiter).
 At its defaults the bucket lets 30 messages through at once and then 30 a
@@ -10,8 +10,16 @@ until its answer came back (the only span in which we know it reached
 Telegram), a little apart from each other. A slow round trip costs some speed,
 about 30 / (1 s + round trip) a second, never a 429.
 
-`PacedRateLimiter` is PTB's `AIORateLimiter` (per-group limits, waiting out
-RetryAfter, retries) with `WindowPacer` in place of its overall bucket.
+The same pacer, one per chat, keeps Telegram's per-chat limits: a private chat
+gets a message at most once a second, a group at most 20 a minute. A request
+waits for its chat's turn first and the overall turn second, so one busy chat
+never holds up the others, and a chat's messages leave in the order they were
+queued (nothing is dropped).
+
+`PacedRateLimiter` is the `BaseRateLimiter` PTB calls for every request. It does
+not retry: `call` in bot/telegram/replies.py is the one retry policy. When
+Telegram answers 429 it only pauses every request for `retry_after` (Telegram's
+flood control applies to the whole bot) and passes the error on.
 """
 
 from __future__ import annotations
@@ -21,15 +29,21 @@ import logging
 import math
 from collections import deque
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any, Callable, Coroutine
 
-from telegram.ext import AIORateLimiter, BaseRateLimiter
+from telegram.error import RetryAfter
+from telegram.ext import BaseRateLimiter
 
 logger = logging.getLogger(__name__)
 
 LIMIT = 30  # Telegram: about 30 messages a second to different chats
+PRIVATE_LIMIT, PRIVATE_WINDOW = 1, 1.0  # one message a second to one private chat
+GROUP_LIMIT, GROUP_WINDOW = 20, 60.0  # 20 messages a minute to one group
+CHAT_PACED = ("send", "edit", "copy", "forward")  # endpoints that put a message in a chat
+PRUNE_EVERY = 1000  # requests between forgetting chats that fell quiet
 WINDOW = 1.002  # seconds: the rule's second, and a little for the clock
 SPREAD = 0.9  # requests at least SPREAD * WINDOW / LIMIT apart: even, with room to catch up after a late wake-up
 
@@ -93,19 +107,60 @@ class WindowPacer:
             sent.answered = loop.time()
             self._answer.set()
 
+    def idle(self, now: float) -> bool:
+        """True when no request is waiting or in flight and the last answer is older than a window."""
+        return not self._turn.locked() and all(sent.answered <= now - self.window for sent in self._recent)
+
+
+def _retry_seconds(error: RetryAfter) -> float:
+    value: Any = getattr(error, "_retry_after", None)
+    if value is None:
+        value = error.retry_after
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)
+
+
+def chat_pacer(chat_id: int | str) -> WindowPacer:
+    """The pacer for one chat: a group (negative id or @name) 20 a minute, a private chat 1 a second."""
+    try:
+        group = int(chat_id) < 0
+    except (TypeError, ValueError):
+        group = True
+    if group:
+        return WindowPacer(GROUP_LIMIT, GROUP_WINDOW, spacing=0.0)
+    return WindowPacer(PRIVATE_LIMIT, PRIVATE_WINDOW)
+
 
 class PacedRateLimiter(BaseRateLimiter[int]):
-    """PTB's AIORateLimiter with `WindowPacer` as the overall limit (requests to a chat only, as PTB does)."""
+    """Paces requests overall and per chat with `WindowPacer`s, and pauses everything while Telegram says wait."""
 
-    def __init__(self, pacer: WindowPacer | None = None, max_retries: int = 0) -> None:
+    def __init__(self, pacer: WindowPacer | None = None, per_chat: bool = True) -> None:
         self.pacer = pacer or WindowPacer()
-        self._groups = AIORateLimiter(overall_max_rate=0, max_retries=max_retries)  # per-group limits and RetryAfter
+        self.per_chat = per_chat
+        self._chats: dict[int | str, WindowPacer] = {}
+        self._requests = 0
+        self._resume_at = 0.0  # loop time before which nothing is sent (flood control)
 
     async def initialize(self) -> None:
-        await self._groups.initialize()
+        return None
 
     async def shutdown(self) -> None:
-        await self._groups.shutdown()
+        self._chats.clear()
+
+    def _chat(self, chat_id: int | str) -> WindowPacer:
+        self._requests += 1
+        if self._requests % PRUNE_EVERY == 0:
+            now = asyncio.get_running_loop().time()
+            for key in [key for key, pacer in self._chats.items() if pacer.idle(now)]:
+                del self._chats[key]
+        pacer = self._chats.get(chat_id)
+        if pacer is None:
+            pacer = self._chats[chat_id] = chat_pacer(chat_id)
+        return pacer
+
+    async def _flood_wait(self) -> None:
+        loop = asyncio.get_running_loop()
+        while (wait := self._resume_at - loop.time()) > 0:
+            await asyncio.sleep(wait)
 
     async def process_request(
         self,
@@ -116,12 +171,18 @@ class PacedRateLimiter(BaseRateLimiter[int]):
         data: dict[str, Any],
         rate_limit_args: int | None,
     ) -> Result:
-        """Paces a request to a chat, inside AIORateLimiter's group limit and RetryAfter handling."""
-        if data.get("chat_id") is None or data.get("allow_paid_broadcast"):
-            return await self._groups.process_request(callback, args, kwargs, endpoint, data, rate_limit_args)
-
-        async def paced(*call_args: Any, **call_kwargs: Any) -> Result:
-            async with self.pacer.slot():
-                return await callback(*call_args, **call_kwargs)
-
-        return await self._groups.process_request(paced, args, kwargs, endpoint, data, rate_limit_args)
+        """Waits for the chat's turn, then the overall turn, then makes the request once."""
+        chat_id = data.get("chat_id")
+        if chat_id is None or data.get("allow_paid_broadcast"):
+            return await callback(*args, **kwargs)
+        async with AsyncExitStack() as stack:
+            if self.per_chat and endpoint.startswith(CHAT_PACED):
+                await stack.enter_async_context(self._chat(chat_id).slot())
+            await self._flood_wait()
+            await stack.enter_async_context(self.pacer.slot())
+            try:
+                return await callback(*args, **kwargs)
+            except RetryAfter as error:
+                loop = asyncio.get_running_loop()
+                self._resume_at = max(self._resume_at, loop.time() + _retry_seconds(error))
+                raise

@@ -25,7 +25,7 @@ from tests.telegram.fake_bot_api import Call, FakeBotApi
 
 logger = logging.getLogger(__name__)
 
-SENDS = ("sendMessage", "sendPhoto", "sendDocument")
+SENDS = ("sendMessage", "sendPhoto", "sendDocument", "editMessageText")  # an answered question is edited into the next
 
 
 class UpdateWaiter:

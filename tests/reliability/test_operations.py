@@ -97,7 +97,7 @@ async def test_each_update_logs_its_ids_and_no_pain_detail_reaches_info(
     original = adapter.on_handled
     adapter.on_handled = lambda update_id: (handled.append(update_id), original(update_id))  # type: ignore[misc,func-returns-value]
     await Talker(api, waiter, 501).run(CHECKIN)
-    assert api.sent(501) and "Logged:" in "\n".join(c.text for c in api.sent(501))
+    assert api.sent(501) and "Logged:" in "\n".join(c.text for c in api.shown(501))
 
     lines = {r.update_id: r for r in caplog.records if r.getMessage().startswith("telegram: update ")}  # type: ignore[attr-defined]
     assert set(handled) <= set(lines), "an update was processed without its log line"

@@ -12,6 +12,7 @@ from bot.telegram.adapter import TelegramAdapter
 from tests.telegram.fake_bot_api import TOKEN, Call, FakeBotApi
 
 AdapterFactory = Callable[..., Awaitable[TelegramAdapter]]
+SHOWN = ("sendMessage", "sendPhoto", "sendDocument", "editMessageText")  # calls that show the runner a reply
 
 
 def free_port() -> int:
@@ -41,6 +42,7 @@ async def make_adapter(api: FakeBotApi, db_url: str, engine, store) -> AsyncIter
         settings_extra = {k: options.pop(k) for k in list(options) if k.startswith("telegram_")}
         options.setdefault("poll_timeout", 2)
         options.setdefault("retry_backoff", 0.01)
+        options.setdefault("pace_chats", False)  # Telegram's 1 message/s per chat: tests/telegram/test_pacing.py
         adapter = TelegramAdapter(
             make_settings(api, db_url, **settings_extra), engine_ or engine, store_ or store, **options
         )
@@ -69,8 +71,8 @@ class Runner:
         mark, handled = len(self.api.calls), self.adapter.handled
         await deliver()
         await self.api.wait_for(lambda: self.adapter.handled >= handled + updates)
-        self.last = [c for c in self.api.calls[mark:] if c.method in ("sendMessage", "sendPhoto", "sendDocument")
-                     and c.chat_id == self.chat_id]
+        self.last = [c for c in self.api.calls[mark:] if c.method in SHOWN and c.chat_id == self.chat_id
+                     and c.result is not None]
         return self.last
 
     async def say(self, text: str) -> list[Call]:

@@ -17,149 +17,31 @@ and multipart bodies for files; both are decoded into `Call.params`.
 from __future__ import annotations
 
 import asyncio
-import itertools
 import json
 import logging
 import random
 import time
-from collections import Counter, deque
-from dataclasses import dataclass, field
 from typing import Any, Callable
 
 import aiohttp
 from aiohttp import web
 
+from tests.telegram.fake_updates import UpdateMaker
+from tests.telegram.fake_wire import (  # noqa: F401  (re-exported: tests import them from here)
+    BOT_ID,
+    BOT_USERNAME,
+    SEND_METHODS,
+    STRING_PARAMS,
+    TOKEN,
+    Call,
+    Failure,
+    FloodLimit,
+    RandomFailures,
+)
+
 logger = logging.getLogger(__name__)
 
-TOKEN = "123456789:AAFakeTokenForTestsOnly-xyzXYZ0123456"
-BOT_ID = 123456789
-BOT_USERNAME = "backstride_test_bot"
-
-# Parameters PTB sends as raw strings (never JSON-decode these).
-STRING_PARAMS = {
-    "text",
-    "caption",
-    "callback_query_id",
-    "url",
-    "secret_token",
-    "description",
-    "short_description",
-    "parse_mode",
-    "language_code",
-    "emoji",
-    "inline_message_id",
-}
-
-
-@dataclass
-class Call:
-    """One request the bot made."""
-
-    method: str
-    params: dict[str, Any]
-    files: dict[str, tuple[str, bytes]] = field(default_factory=dict)
-    at: float = field(default_factory=time.monotonic)
-    result: Any = None
-
-    @property
-    def chat_id(self) -> int | str | None:
-        return self.params.get("chat_id")
-
-    @property
-    def keyboard(self) -> list[list[dict[str, Any]]]:
-        markup = self.params.get("reply_markup") or {}
-        return markup.get("inline_keyboard", []) if isinstance(markup, dict) else []
-
-    @property
-    def buttons(self) -> list[dict[str, Any]]:
-        return [button for row in self.keyboard for button in row]
-
-    @property
-    def text(self) -> str:
-        return str(self.params.get("text") or self.params.get("caption") or "")
-
-
-@dataclass
-class Failure:
-    """What to do instead of answering: an error status, a delay, or a dropped connection."""
-
-    status: int = 429
-    retry_after: int | None = None
-    description: str | None = None
-    delay: float = 0.0
-    disconnect: bool = False
-
-
-@dataclass
-class RandomFailures:
-    """Fails a share of calls at random (seeded): 429 with retry_after, 500, or a timeout.
-
-    A timeout holds the request for `timeout_delay` s and then drops the connection
-    without performing the call, so the client's retry is the only delivery.
-    `max_streak` caps how many calls in a row fail for the same (method, chat); None: no cap.
-    """
-
-    rate: float
-    rng: random.Random
-    kinds: tuple[str, ...]
-    methods: frozenset[str] | None
-    retry_after: int
-    timeout_delay: float
-    max_streak: int | None
-    streaks: Counter[tuple[str, Any]] = field(default_factory=Counter)
-    injected: Counter[str] = field(default_factory=Counter)
-
-    def draw(self, method: str, params: dict[str, Any]) -> Failure | None:
-        if self.methods is not None and method not in self.methods:
-            return None
-        key = (method, params.get("chat_id"))
-        capped = self.max_streak is not None and self.streaks[key] >= self.max_streak
-        if capped or self.rng.random() >= self.rate:
-            self.streaks[key] = 0
-            return None
-        self.streaks[key] += 1
-        kind = self.rng.choice(self.kinds)
-        self.injected[kind] += 1
-        if kind == "429":
-            return Failure(429, retry_after=self.retry_after)
-        if kind == "500":
-            return Failure(500)
-        return Failure(200, delay=self.timeout_delay, disconnect=True)
-
-
-SEND_METHODS = frozenset({"sendMessage", "sendPhoto", "sendDocument"})
-
-
-@dataclass
-class FloodLimit:
-    """Telegram's overall limit: a message arriving when `per_second` were accepted in the last `window` s gets 429.
-
-    Only accepted messages fill the window (a refused one sends nothing). `busiest`
-    is the most messages accepted within one window, `rejected` how many got 429.
-    """
-
-    per_second: int
-    window: float
-    retry_after: int
-    methods: frozenset[str]
-    accepted: deque[float] = field(default_factory=deque)
-    rejected: int = 0
-    busiest: int = 0
-
-    def check(self, method: str, at: float) -> Failure | None:
-        if method not in self.methods:
-            return None
-        while self.accepted and self.accepted[0] <= at - self.window:
-            self.accepted.popleft()
-        if len(self.accepted) >= self.per_second:
-            self.rejected += 1
-            return Failure(429, retry_after=self.retry_after)
-        self.accepted.append(at)
-        self.busiest = max(self.busiest, len(self.accepted))
-        return None
-
-
-class FakeBotApi:
+class FakeBotApi(UpdateMaker):
     """The fake server. `await api.start()`, point PTB at `api.url`, `await api.stop()`."""
 
     def __init__(self, token: str = TOKEN, username: str = BOT_USERNAME) -> None:
@@ -173,12 +55,11 @@ class FakeBotApi:
         self.messages: dict[tuple[int, int], dict[str, Any]] = {}
         self.delivered_ids: set[int] = set()
         self.last_keyboard: dict[int, dict[str, Any]] = {}  # chat id -> latest bot message with buttons
+        self.reply_keyboards: dict[int, dict[str, Any]] = {}  # chat id -> reply keyboard the app shows (until removed)
         self.files: dict[str, bytes] = {}  # file_id -> content, for getFile and downloads
         self.random_failures: RandomFailures | None = None  # off unless fail_randomly() is called
         self.flood_limit: FloodLimit | None = None  # off unless enforce_flood_limit() is called
-        self._update_ids = itertools.count(1000)
-        self._message_ids = itertools.count(1)
-        self._callback_ids = itertools.count(1)
+        UpdateMaker.__init__(self)
         self._changed = asyncio.Condition()
         self._closing = False
         self._runner: web.AppRunner | None = None
@@ -287,6 +168,12 @@ class FakeBotApi:
         methods = ("sendMessage", "sendPhoto", "sendDocument")
         return [c for c in self.calls if c.method in methods and (chat_id is None or c.chat_id == chat_id)]
 
+    def shown(self, chat_id: int | None = None) -> list[Call]:
+        """Returns every accepted call that put a reply in front of the runner: sends, and edits of a message."""
+        methods = (*SEND_METHODS, "editMessageText")
+        return [c for c in self.calls if c.method in methods and c.result is not None
+                and (chat_id is None or c.chat_id == chat_id)]  # fmt: skip
+
     async def wait_for(self, predicate: Callable[[], bool], timeout: float = 5.0) -> None:
         """Waits until the predicate holds, failing the test after `timeout` seconds."""
         deadline = time.monotonic() + timeout
@@ -317,134 +204,6 @@ class FakeBotApi:
         async with self._client.post(self.webhook["url"], json=update, headers=headers) as response:
             await response.read()
             return response.status
-
-    def new_update(self, **body: Any) -> dict[str, Any]:
-        return {"update_id": next(self._update_ids), **body}
-
-    @staticmethod
-    def user(user_id: int, first_name: str = "Ann", username: str | None = None) -> dict[str, Any]:
-        user: dict[str, Any] = {"id": user_id, "is_bot": False, "first_name": first_name}
-        if username:
-            user["username"] = username
-        return user
-
-    @staticmethod
-    def chat(chat_id: int, kind: str = "private", title: str = "Riverside Runners") -> dict[str, Any]:
-        if kind == "private":
-            return {"id": chat_id, "type": "private", "first_name": "Ann"}
-        return {"id": chat_id, "type": kind, "title": title}
-
-    def message(
-        self, user_id: int, text: str | None = None, chat_id: int | None = None, kind: str = "private", **extra: Any
-    ) -> dict[str, Any]:
-        """Builds a Message as Telegram would send it (bot_command entity included)."""
-        chat_id = user_id if chat_id is None else chat_id
-        message: dict[str, Any] = {
-            "message_id": next(self._message_ids),
-            "date": int(time.time()),
-            "chat": self.chat(chat_id, kind),
-            "from": self.user(user_id),
-        }
-        if text is not None:
-            message["text"] = text
-            if text.startswith("/"):
-                length = len(text.split()[0].encode("utf-16-le")) // 2
-                message["entities"] = [{"type": "bot_command", "offset": 0, "length": length}]
-        message.update(extra)
-        return message
-
-    async def say(self, user_id: int, text: str) -> dict[str, Any]:
-        """A runner writes to the bot in their private chat."""
-        return await self.deliver(self.new_update(message=self.message(user_id, text)))
-
-    async def say_in_group(
-        self, chat_id: int, user_id: int, text: str, kind: str = "supergroup", **extra: Any
-    ) -> dict[str, Any]:
-        """Someone writes in a group the bot is in."""
-        return await self.deliver(self.new_update(message=self.message(user_id, text, chat_id, kind, **extra)))
-
-    async def send_file(self, user_id: int, filename: str, content: bytes) -> dict[str, Any]:
-        """A runner sends a document (e.g. a GPX run file); the bot may download it."""
-        file_id = f"DOC{len(self.files) + 1}"
-        self.files[file_id] = content
-        document = {"file_id": file_id, "file_unique_id": f"U{file_id}", "file_name": filename,
-                    "file_size": len(content)}
-        return await self.deliver(self.new_update(message=self.message(user_id, None, document=document)))
-
-    async def send_other(self, user_id: int, what: str = "photo") -> dict[str, Any]:
-        """A runner sends a photo, sticker, voice note or document (`what`)."""
-        file = {"file_id": f"F{user_id}", "file_unique_id": f"U{user_id}"}
-        bodies: dict[str, dict[str, Any]] = {
-            "photo": {"photo": [{**file, "width": 90, "height": 90, "file_size": 1000}]},
-            "sticker": {
-                "sticker": {**file, "width": 512, "height": 512, "is_animated": False, "is_video": False,
-                            "type": "regular"}
-            },
-            "voice": {"voice": {**file, "duration": 3}},
-            "location": {"location": {"latitude": 51.5, "longitude": -0.12}},
-            "document": {"document": {**file, "file_name": "garmin.fit", "file_size": 2048}},
-        }
-        return await self.deliver(self.new_update(message=self.message(user_id, None, **bodies[what])))
-
-    async def press(self, user_id: int, data: str, message: dict[str, Any] | Call | None = None) -> dict[str, Any]:
-        """A runner presses an inline button; `message` is the bot's message that carried it."""
-        if isinstance(message, Call):
-            message = self.messages[(int(message.params["chat_id"]), message.result["message_id"])]
-        if message is None:
-            message = self._last_bot_message(user_id)
-        query = {
-            "id": str(next(self._callback_ids)),
-            "from": self.user(user_id),
-            "chat_instance": f"ci{user_id}",
-            "data": data,
-            "message": message,
-        }
-        return await self.deliver(self.new_update(callback_query=query))
-
-    async def press_button(self, user_id: int, label: str, chat_id: int | None = None) -> dict[str, Any]:
-        """Presses the button with this label on the bot's latest message that has one."""
-        chat_id = user_id if chat_id is None else chat_id
-        latest = self.last_keyboard.get(chat_id)
-        candidates = [latest] if latest is not None and latest.get("reply_markup") else []
-        candidates += list(reversed([m for (c, _), m in self.messages.items() if c == chat_id]))
-        for message in candidates:
-            for row in (message.get("reply_markup") or {}).get("inline_keyboard", []):
-                for button in row:
-                    if button["text"].lower() == label.lower() and "callback_data" in button:
-                        return await self.press(user_id, button["callback_data"], message)
-        raise AssertionError(f"no button {label!r} in chat {chat_id}")
-
-    def _last_bot_message(self, chat_id: int) -> dict[str, Any]:
-        for (c, _), message in reversed(list(self.messages.items())):
-            if c == chat_id:
-                return message
-        raise AssertionError(f"the bot has sent nothing to {chat_id}")
-
-    async def chat_member_update(
-        self, chat_id: int, by_user: int, new_status: str, old_status: str = "left"
-    ) -> dict[str, Any]:
-        """The bot was added to (new_status 'member') or removed from ('left'/'kicked') a group."""
-        bot_user = {"id": BOT_ID, "is_bot": True, "first_name": "Backstride", "username": self.username}
-
-        def member(status: str) -> dict[str, Any]:
-            body: dict[str, Any] = {"user": bot_user, "status": status}
-            if status == "kicked":
-                body["until_date"] = 0
-            return body
-
-        body = {
-            "chat": self.chat(chat_id, "supergroup"),
-            "from": self.user(by_user),
-            "date": int(time.time()),
-            "old_chat_member": member(old_status),
-            "new_chat_member": member(new_status),
-        }
-        return await self.deliver(self.new_update(my_chat_member=body))
-
-    async def migrate(self, old_chat_id: int, new_chat_id: int, by_user: int = 1) -> dict[str, Any]:
-        """A group became a supergroup: the old chat gets a message with migrate_to_chat_id."""
-        message = self.message(by_user, None, old_chat_id, "group", migrate_to_chat_id=new_chat_id)
-        return await self.deliver(self.new_update(message=message))
 
     # ----- the HTTP side ---------------------------------------------------------------
 
@@ -584,6 +343,13 @@ class FakeBotApi:
             "from": {"id": BOT_ID, "is_bot": True, "first_name": "Backstride", "username": self.username},
             **{k: v for k, v in body.items() if v is not None},
         }
+        markup = message.get("reply_markup") or {}
+        if "keyboard" in markup:
+            self.reply_keyboards[chat_id] = markup  # shown under the input field, not on the message
+            message.pop("reply_markup")
+        elif markup.get("remove_keyboard"):
+            self.reply_keyboards.pop(chat_id, None)
+            message.pop("reply_markup")
         self.messages[(chat_id, message["message_id"])] = message
         if message.get("reply_markup"):
             self.last_keyboard[chat_id] = message
@@ -613,8 +379,17 @@ class FakeBotApi:
         return self._bot_message(params["chat_id"], document=document, caption=params.get("caption"),
                                  reply_markup=params.get("reply_markup"))
 
-    def _check_markup(self, params: dict[str, Any]) -> None:
-        for row in (params.get("reply_markup") or {}).get("inline_keyboard", []):
+    def _check_markup(self, params: dict[str, Any], inline_only: bool = False) -> None:
+        markup = params.get("reply_markup") or {}
+        if markup and not isinstance(markup, dict):
+            raise ApiError(400, "Bad Request: can't parse reply keyboard markup JSON object")
+        if inline_only and markup and "inline_keyboard" not in markup:
+            raise ApiError(400, "Bad Request: inline keyboard expected")
+        for row in markup.get("keyboard", []):
+            for button in row:
+                if not isinstance(button, dict) or not button.get("text"):
+                    raise ApiError(400, "Bad Request: keyboard button text is empty")
+        for row in markup.get("inline_keyboard", []):
             for button in row:
                 data = button.get("callback_data")
                 if data is not None and not 1 <= len(data.encode()) <= 64:
@@ -630,12 +405,16 @@ class FakeBotApi:
 
     async def api_editMessageText(self, params: dict[str, Any], files: dict[str, Any]) -> dict[str, Any]:
         message = self._stored(params)
+        self._check_markup(params, inline_only=True)
+        if not params.get("text"):
+            raise ApiError(400, "Bad Request: message text is empty")
         if message.get("text") == params.get("text") and message.get("reply_markup") == params.get("reply_markup"):
             raise ApiError(400, "Bad Request: message is not modified")
         message["text"] = params["text"]
         message.pop("reply_markup", None)
         if params.get("reply_markup"):
             message["reply_markup"] = params["reply_markup"]
+            self.last_keyboard[int(params["chat_id"])] = message
         return message
 
     async def api_editMessageReplyMarkup(self, params: dict[str, Any], files: dict[str, Any]) -> dict[str, Any]:

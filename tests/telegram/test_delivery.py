@@ -94,10 +94,10 @@ async def test_webhook_mode_checks_the_secret_and_runs_turns(api, make_adapter) 
         telegram_webhook_url=f"http://127.0.0.1:{port}/telegram/hook",
         telegram_webhook_listen="127.0.0.1",
         telegram_webhook_port=port,
-        telegram_webhook_secret="s3cret-Token_42",
+        telegram_webhook_secret="s3cret-Token_42-long-enough",
     )
     assert api.webhook and api.webhook["url"].endswith("/telegram/hook")
-    assert api.webhook["secret_token"] == "s3cret-Token_42"
+    assert api.webhook["secret_token"] == "s3cret-Token_42-long-enough"
     assert not api.calls_of("getUpdates")
     ann = Runner(api, adapter, ANN)
     await onboard(ann)
@@ -105,3 +105,19 @@ async def test_webhook_mode_checks_the_secret_and_runs_turns(api, make_adapter) 
     assert "far" in ann.text.lower()
     forged = api.new_update(message=api.message(ANN, "/help"))
     assert await api.post_webhook(forged, secret="wrong") == 403
+
+
+async def test_a_slow_answer_to_a_button_press_does_not_hold_up_the_next_question(api, make_adapter) -> None:
+    adapter = await make_adapter()
+    ann = Runner(api, adapter, ANN)
+    await onboard(ann)
+    await ann.say("/checkin")
+    await ann.say("8 km")
+    await ann.say("45 min")
+    api.fail("answerCallbackQuery", status=200, delay=1.5)  # Telegram is slow to take the answer
+    started = time.monotonic()
+    await ann.tap("Road / concrete")
+    [answer] = [c for c in api.calls_of("answerCallbackQuery") if c.at >= started]
+    [shown] = ann.last
+    assert shown.method == "editMessageText" and "How hard" in shown.text  # the question became the next one
+    assert shown.at - started < 1.0  # shown while the callback answer was still on its way

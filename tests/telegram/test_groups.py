@@ -61,7 +61,19 @@ async def test_only_admins_may_change_club_runs(api, make_adapter, store) -> Non
     assert "Added" in boss.text
     await dee.say("/clubrun list")
     assert "Park gates" in dee.text
-    assert len(api.calls_of("getChatAdministrators")) == 1  # cached
+
+
+async def test_a_removed_admin_cannot_change_club_runs_a_moment_later(api, make_adapter) -> None:
+    api.admins[GROUP] = {ADMIN}
+    adapter = await make_adapter()
+    boss = Runner(api, adapter, ADMIN, GROUP, kind="supergroup")
+    await boss.say("/clubrun add Sat 09:00 Park gates")
+    assert "Added" in boss.text
+    api.admins[GROUP] = set()  # demoted in the group's settings
+    await boss.say("/clubrun remove 1")
+    assert "only the group's admins" in boss.text
+    await boss.say("/stretches")
+    assert len(api.calls_of("getChatMember")) == 2  # asked fresh for each /clubrun, not for other commands
 
 
 async def test_added_removed_and_migrated_group_keeps_its_club_runs(api, make_adapter, store) -> None:
