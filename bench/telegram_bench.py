@@ -54,10 +54,11 @@ from tests.telegram.fake_bot_api import TOKEN, FakeBotApi  # noqa: E402
 logger = logging.getLogger(__name__)
 
 REPORT = "ran 8 km in 45 min on concrete, lower back aching 4/10 since yesterday"
-TAPS = ["Easy", "Same", "No", "None of these", "None of these"]
+TAPS = ["Easy", "Same", "No"]  # the report leaves effort, trend, easing; then "No" to each warning-sign group
 LOST = [0]  # taps that found no button: a reply the adapter gave up sending
 TURN_TIMEOUT = 180.0  # s; a shared, oversubscribed machine can hold a turn up for a long time
-ONBOARDING = ["/start", "Ann", "Europe/London", "Kilometres", "3–4 times", "Road / concrete", "In the past"]
+ONBOARDING = ["/start", "Ann", "Europe/London", "Kilometres", "3–4 times", "Road / concrete", "In the past", "Skip",
+              "None of these"]
 
 
 class Turns:
@@ -150,14 +151,12 @@ async def run_backstride(api: FakeBotApi, runners: int, per_runner: int, folder:
     await adapter.start()
 
     async def step(user_id: int, n: int) -> asyncio.Future[float]:
-        position = n % (1 + len(TAPS))
         message = api.last_keyboard.get(user_id) or {}
-        label = TAPS[position - 1] if position else None
-        data = next((b.get("callback_data") for row in (message.get("reply_markup") or {}).get("inline_keyboard", [])
-                     for b in row if b["text"] == label), None)  # fmt: skip
-        if data is None:  # a report, or a reply lost to an overloaded machine (counted): report again
-            if position:
-                LOST[0] += 1
+        buttons = {b["text"]: b.get("callback_data") for row in (message.get("reply_markup") or {}).get("inline_keyboard", [])
+                   for b in row}  # fmt: skip
+        label = next((t for t in TAPS if t in buttons), None)  # the screen's Yes / No / Not sure included
+        data = buttons.get(label) if label else None
+        if data is None:  # the advice (or a reply lost to an overloaded machine): the next check-in
             return await deliver_expecting(api, turns, lambda: api.new_update(message=api.message(user_id, REPORT)))
         query = {"id": f"q{user_id}-{n}", "from": api.user(user_id), "chat_instance": "c", "data": data,
                  "message": message}
