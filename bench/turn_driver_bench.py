@@ -37,8 +37,9 @@ from storage import database  # noqa: E402
 from storage.repository import SqlStore  # noqa: E402
 
 REPORT = "ran 8 km in 45 min on concrete, easy effort, lower back aching 4/10 since yesterday, staying the same, doesn't ease when warmed up"
-ANSWERS = [REPORT, "none", "none"]
-ONBOARDING = ["/start", "Ann", "Europe/London", "Kilometres", "3–4 times", "Road / concrete", "In the past"]
+ANSWERS = [REPORT, "none", "none", "none", "none"]  # the report, then "no" to each warning-sign group
+ONBOARDING = ["/start", "Ann", "Europe/London", "Kilometres", "3–4 times", "Road / concrete", "In the past", "Skip",
+              "None of these"]
 
 Turn = Callable[[Incoming], Awaitable[list[Reply]]]
 RUN = f"{time.time():.0f}"  # runners of this run, apart from an earlier run's on the same database

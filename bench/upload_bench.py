@@ -30,7 +30,8 @@ from storage.repository import SqlStore
 from tests.runfile_makers import dense_fit, dense_gpx, slow_gpx
 from tests.telegram.fake_bot_api import TOKEN, FakeBotApi
 
-ONBOARDING = ["/start", "Ann", "Europe/London", "Kilometres", "3–4 times", "Road / concrete", "In the past"]
+ONBOARDING = ["/start", "Ann", "Europe/London", "Kilometres", "3–4 times", "Road / concrete", "In the past", "Skip",
+              "None of these"]
 CAP = 5 * 1024 * 1024 - 1024
 FILES = {
     "xmlns-5MB.gpx": lambda: slow_gpx(CAP),

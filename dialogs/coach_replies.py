@@ -32,7 +32,8 @@ class Coached:
 
 
 def _history(ctx: Context) -> tuple[list[RunRecord], list[CoachEvent]]:
-    return ctx.store.recent_runs(ctx.address, limit=0), ctx.store.coach_events(ctx.address, ctx.now - coaching.HISTORY)
+    since = ctx.now - coaching.HISTORY  # the coaching views look back this far, never the whole log
+    return ctx.store.runs_since(ctx.address, since), ctx.store.coach_events(ctx.address, since)
 
 
 def morning(ctx: Context, answer: str, stage: int) -> Coached:
