@@ -45,7 +45,7 @@ class Runner(SQLModel, table=True):
     onboarded: bool = False
     digest: bool = Field(default=True, sa_column_kwargs={"server_default": true()})  # wants the weekly digest (/settings)
     age_band: str | None = None  # health facts for the warning-sign triage (dialogs.models.Profile)
-    risks: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    risks: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False, default=list))
     risks_asked: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
     country: str | None = None  # care numbers' country chosen in /settings
     active: bool = True  # False once the platform says the runner blocked us
