@@ -119,12 +119,9 @@ def configured_url() -> str:
 
     url = os.environ.get("DATABASE_URL")
     if not url:
-        try:
-            from bot.config import Settings
+        from dotenv import dotenv_values  # pydantic-settings' own .env reader; storage imports nothing from bot/
 
-            url = Settings().database_url
-        except Exception:  # noqa: BLE001  a bad .env is reported by the app, not here
-            url = None
+        url = dotenv_values(".env").get("DATABASE_URL")
     return url or default_sqlite_url()
 
 
