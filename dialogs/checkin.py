@@ -175,7 +175,7 @@ def _missing(checkin: Checkin, data: dict[str, Any], profile: Profile) -> str | 
     A direct question about a possible warning sign comes before anything else.
     """
     screening = data.setdefault("screen", screen.initial_state(""))
-    pending = screen.next_slot(Checkin(), profile, screening)
+    pending = screen.pending_confirm(screening)
     if pending is not None:
         return pending
     skipped = set(data.get("skipped", []))
@@ -221,7 +221,7 @@ def _merge(checkin: Checkin, values: dict[str, Any]) -> None:
 def _apply(checkin: Checkin, data: dict[str, Any], slot: str, value: Any, profile: Profile) -> tuple[Profile, str]:
     """Stores one answered slot; returns the profile (changed if a health fact was answered) and a note."""
     if screen.is_safety_slot(slot):
-        answer = screen.apply(slot, value, checkin, profile, data.setdefault("screen", screen.initial_state("")))
+        answer = screen.apply(slot, value, profile, data.setdefault("screen", screen.initial_state("")))
         checkin.signs = sorted(set(checkin.signs) | set(answer.signs))
         return answer.profile or profile, answer.note
     if slot == "effort":

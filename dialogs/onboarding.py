@@ -17,7 +17,7 @@ from dialogs import advice, checkin, parsing, timezones
 from dialogs.checkin import SURFACE_OPTIONS
 from dialogs.flow import Context, NotUnderstood, Outcome, Question, ask, fresh, idle, read_answer
 from dialogs.messages import Button, Incoming, Reply, rows
-from dialogs.models import Checkin, Profile
+from dialogs.models import Profile
 from dialogs.safety import care, screen
 from dialogs.ports import Conversation
 
@@ -219,7 +219,7 @@ def step(ctx: Context, incoming: Incoming) -> Outcome:
     if slot == "age_band":
         profile.age_band = None if value == "skip" else value
     elif slot == "risks":
-        profile = screen.apply("risks", value, Checkin(), profile, {}).profile or profile
+        profile = screen.apply("risks", value, profile, {}).profile or profile
         if not profile.risks_asked:  # one fact at a time until "That's all"
             return Outcome([ask(conversation, screen.question("risks", profile))], conversation, profile=profile)
     elif slot == "country":

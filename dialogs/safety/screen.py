@@ -151,9 +151,9 @@ def next_slot(checkin: Checkin, profile: Profile, state: dict[str, Any]) -> str 
     `state` is the check-in's "screen" record: answered groups, confirmed words,
     whether the full screen is due, and progress through a group split item by item.
     """
-    for key in state.get("ask", []):
-        if key not in state.get("confirmed", []):
-            return f"confirm:{key}"
+    pending = pending_confirm(state)
+    if pending is not None:
+        return pending
     if not checkin.has_pain:
         return None
     answered = set(state.get("answered", []))
@@ -174,6 +174,11 @@ def next_slot(checkin: Checkin, profile: Profile, state: dict[str, Any]) -> str 
 
 
 # ------------------------------------------------------------------ drawing questions
+
+
+def pending_confirm(state: dict[str, Any]) -> str | None:
+    """The direct question about an unclear word still to ask: asked before anything else."""
+    return next((f"confirm:{key}" for key in state.get("ask", []) if key not in state.get("confirmed", [])), None)
 
 
 def _bullets(items: tuple[Item, ...]) -> str:
@@ -274,7 +279,7 @@ class Answer:
     note: str = ""
 
 
-def apply(slot: str, value: str, checkin: Checkin, profile: Profile, state: dict[str, Any]) -> Answer:
+def apply(slot: str, value: str, profile: Profile, state: dict[str, Any]) -> Answer:
     """Stores the answer to a safety slot in `state` and returns what it adds."""
     kind, _, rest = slot.partition(":")
     written = _signs_in_answer(value)
@@ -326,10 +331,6 @@ def initial_state(text: str) -> dict[str, Any]:
     """The screen record for a check-in that opens with `text`."""
     findings = sign_finder.find(text) if text else sign_finder.Findings()
     return {"ask": list(findings.ask), "confirmed": [], "answered": [], "split": {}}
-
-
-def signs_of(slot_value: str) -> list[str]:
-    return _signs_in_answer(slot_value)
 
 
 __all__ = ["Answer", "apply", "full_screen_needed", "groups", "initial_state", "is_safety_slot", "next_slot", "question"]

@@ -243,7 +243,7 @@ def _at(starts: list[int], char: int) -> int:
     return index
 
 
-def _negated(sentence: str, words: list[str], starts: list[int], start_char: int, end_char: int, concept: str) -> bool:
+def _negated(sentence: str, start_char: int, end_char: int, concept: str) -> bool:
     clause_start = 0
     for m in CLAUSE_BREAK.finditer(sentence[:start_char]):
         clause_start = m.end()
@@ -281,7 +281,7 @@ def _hits(sentence: str, vocab: Vocabulary) -> dict[str, list[Hit]]:
         for m in pattern.finditer(sentence):
             if any(a <= m.start() < b or m.start() <= a < m.end() for a, b in absent_spans):
                 continue
-            if _negated(sentence, words, starts, m.start(), m.end(), name):
+            if _negated(sentence, m.start(), m.end(), name):
                 continue
             first, last = _at(starts, m.start()), _at(starts, max(m.end() - 1, m.start()))
             found.setdefault(name, []).append(Hit(name, first, last))
@@ -294,7 +294,7 @@ def _hits(sentence: str, vocab: Vocabulary) -> dict[str, list[Hit]]:
             name = targets[target]
             limit = 1 if len(target) <= 7 else 2
             if distance <= limit and word[0] == target[0]:
-                if not _negated(sentence, words, starts, starts[i], starts[i] + len(word), name):
+                if not _negated(sentence, starts[i], starts[i] + len(word), name):
                     found.setdefault(name, []).append(Hit(name, i, i))
                 break
     return found

@@ -168,9 +168,8 @@ class Player:
         if kind == "confirm":
             return ANSWER_LABELS[v.answer("confirm")]
         if kind == "screen":
-            group = {"spine": "spine", "heart": "heart", "today": "today", "soon": "soon"}[rest]
-            answer = v.answer(group)
-            if group == "heart" and v.answer("injury") != "no":
+            answer = v.answer(rest)  # the vignette keys are the group names
+            if rest == "heart" and v.answer("injury") != "no":
                 answer = v.answer("injury") if answer == "no" else answer
             return ANSWER_LABELS[answer]
         if kind == "item":
