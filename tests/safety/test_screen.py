@@ -270,3 +270,10 @@ async def test_a_us_runner_is_not_sent_to_nhs_111(chat: Chat) -> None:
         await chat.tap("No")
     assert "seen by a doctor today" in chat.text
     assert "NHS 111" not in chat.text and "GP" not in chat.text and "911" in chat.text
+
+
+def test_every_warning_sign_has_words_for_the_runner() -> None:
+    from dialogs.advice import _SIGN_WORDS
+    from dialogs.models import Sign
+
+    assert set(_SIGN_WORDS) == {s.value for s in Sign}
