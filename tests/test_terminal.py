@@ -152,15 +152,18 @@ class Terminal:
             os.chdir(ROOT)
             os.execve(sys.executable, argv, env)
         self.seen = b""
+        self.consumed = 0  # how far earlier read_until calls have matched
 
     def read_until(self, marker: bytes, timeout: float = 60) -> bytes:
-        """Returns all output up to and including the first `marker` after what was already read."""
-        start = len(self.seen)
+        """Returns the output after the last match up to and including the first `marker`."""
+        start = self.consumed
         deadline = time.monotonic() + timeout
         while marker not in self.seen[start:] and time.monotonic() < deadline:
             self._read(0.2)
-        assert marker in self.seen[start:], self.seen[start:][-1500:]
-        return self.seen[start:]
+        found = self.seen.find(marker, start)
+        assert found >= 0, self.seen[start:][-1500:]
+        self.consumed = found + len(marker)
+        return self.seen[start : self.consumed]
 
     def _read(self, wait: float) -> None:
         if select.select([self.fd], [], [], wait)[0]:
