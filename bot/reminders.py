@@ -5,7 +5,7 @@ runs have their next posts scheduled, claims due rows atomically, decides for
 each (send, wait out quiet hours, or skip: runner gone, blocked, paused,
 already checked in, opted out, too late), delivers through the Sender for the
 recipient's platform, and records the outcome. Reminder texts come from
-dialogs.plan; the weekly digest and club summary are composed by dialogs.digest
+dialogs/reminders/texts.py; the weekly digest and club summary are composed by dialogs.digest
 from the runs of their week (skipped when there is nothing to report). Sends
 stream across batches with up to `concurrency` in flight, so a big burst keeps
 the platform's rate limiter busy. The clock is injected so tests control it.
@@ -26,7 +26,7 @@ from sqlalchemy.engine import Engine
 
 from bot.outbound import Delivery, Sender
 from dialogs import coaching, digest, timezones
-from dialogs import plan as coach
+from dialogs.reminders import schedule, texts
 from dialogs.messages import Reply
 from storage import reminders as queue
 from storage.repository import SqlStore
@@ -67,7 +67,7 @@ def decide(due: queue.Due, now: datetime) -> Decision:
         return Decision("skip", "checked in")
     if now >= due.expires_at:
         return Decision("skip", f"late by {now - due.due_at}")
-    placed = coach.place(now, due.expires_at, due.zone, *due.quiet)
+    placed = schedule.place(now, due.expires_at, due.zone, *due.quiet)
     if placed is None:
         return Decision("skip", "quiet hours")
     if placed > now:
@@ -242,7 +242,7 @@ class Dispatcher:
         else:
             lines = await asyncio.to_thread(self._coaching, due, now) if due.kind == "warmup" else ()
             replies = [
-                coach.reminder_reply(
+                texts.reminder_reply(
                     due.kind,
                     due.reminder_id,
                     local_time=f"{timezones.local(due.run_at, due.zone):%H:%M}" if due.run_at else "",

@@ -17,6 +17,7 @@ from typing import Callable
 
 from dialogs import advice, checkin, clubs, coaching, commands, corrections, imports, onboarding, parsing, plan, progress
 from dialogs import return_to_run
+from dialogs.reminders import texts as reminder_texts
 from dialogs.safety import confirm, signs
 from dialogs.safety.care import services_for
 from dialogs.flow import Context, Outcome, fresh, idle, parse_answer_payload
@@ -367,7 +368,7 @@ STEPS: dict[str, Handler] = {
 # ("f:12:better" -> BUTTONS["f"]). The handler must check the payload only
 # touches the pressing runner's own data.
 BUTTONS: dict[str, Handler] = {
-    plan.FOLLOWUP_PREFIX: plan.followup_button,
-    plan.SNOOZE_PREFIX: plan.snooze_button,
+    reminder_texts.FOLLOWUP_PREFIX: plan.followup_button,
+    reminder_texts.SNOOZE_PREFIX: plan.snooze_button,
     coaching.PREFIX: return_to_run.button,
 }

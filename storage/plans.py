@@ -8,7 +8,7 @@ from sqlalchemy import update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from dialogs import plan as schedule
+from dialogs.reminders import schedule
 from dialogs.messages import Address
 from dialogs.ports import FollowupInfo, PlanInfo, ScheduledInfo
 from storage import turns

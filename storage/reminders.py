@@ -28,7 +28,8 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Field, Session, SQLModel, select
 
-from dialogs import plan as schedule
+from dialogs import timezones
+from dialogs.reminders import schedule
 from dialogs.messages import Address, ChatKind
 from dialogs.models import Tier
 from dialogs.ports import PlanInfo
@@ -297,7 +298,7 @@ def on_new_run(
     if wants_digest:
         cancel_digest(session, runner_id)
         new_rows.append(_digest_row(runner_id, plan, zone, logged_at))
-    day = schedule.timezones.local(run_at or logged_at, zone).date()  # a run told a day late checks off that day
+    day = timezones.local(run_at or logged_at, zone).date()  # a run told a day late checks off that day
     t = _REMINDER
     todays = session.execute(
         select(*_CLOSE_COLUMNS).where(
@@ -307,7 +308,7 @@ def on_new_run(
     done = [
         (row, SKIPPED, "checked in")
         for row in todays
-        if row.run_at is not None and schedule.timezones.local(_utc(row.run_at), zone).date() == day
+        if row.run_at is not None and timezones.local(_utc(row.run_at), zone).date() == day
     ]
     _close(session, done, logged_at)
     if has_pain:
@@ -480,7 +481,7 @@ def _runner_due(row: Row[Any], last_run: datetime | None) -> Due:
     has_plan = row.quiet_start is not None
     checked_in = False
     if row.kind in ("after_run", "daily") and row.run_at is not None and last_run is not None:
-        local = schedule.timezones.local(_utc(row.run_at), row.timezone)
+        local = timezones.local(_utc(row.run_at), row.timezone)
         checked_in = last_run >= local.replace(hour=0, minute=0, second=0, microsecond=0).astimezone(timezone.utc)
     default = PlanInfo()
     return Due(

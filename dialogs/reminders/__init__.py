@@ -1,0 +1,1 @@
+"""Reminders: when they fall due (schedule), what they say (texts), whether to send one now (dispatch)."""
