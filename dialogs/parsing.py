@@ -234,6 +234,7 @@ _NOT_EASING = _compile(WARMUP_NOT_EASING)
 _EVERY_RUN = _compile(EVERY_RUN)
 _NOT_EVERY_RUN = _compile(NOT_EVERY_RUN)
 _SIGNS = {sign: [re.compile(p) for p in patterns] for sign, patterns in SIGN_PATTERNS.items()}
+SENTENCE_SPLIT = signs.SENTENCE_BREAK
 _UNIT_AFTER = r"(?:km|k|kilomet|mi|miles?|m|mins?|minutes?|h|hrs?|hours?|days?|weeks?|months?|years?|%)\b"
 _ANSWERED_NO = re.compile(r"(?:no|nope|none|nah|not really|never|negative|n/a)")
 _EFFORT_CONTEXT = re.compile(r"\b(?:effort|rpe|exertion|intensity|perceived)\b")
@@ -692,7 +693,10 @@ def _signs_in(text: str) -> list[str]:
 
 
 def _all_signs(text: str, clean: str) -> list[str]:
-    found = set(_signs_in(clean)) | set(signs.find(text).signs)
+    findings = signs.find(text)
+    if findings.asked_only:  # "what if my legs go numb?" is a question, not a report: screen.py asks it
+        clean = _normalise(". ".join(s for s in SENTENCE_SPLIT.split(signs.normalise(text)) if s.strip() not in findings.asked_only))
+    found = set(_signs_in(clean)) | set(findings.signs)
     return [s.value for s in Sign if s.value in found]
 
 

@@ -34,7 +34,7 @@ NEGATORS = frozenset({
     "nope", "nah", "free", "denies", "dont", "didnt", "isnt", "wasnt",
 })
 FINE_WORDS = frozenset({"fine", "ok", "okay", "normal", "good", "alright", "grand", "perfect", "great", "normally", "unaffected"})
-BARE_NO = frozenset({"no", "none", "nope", "nah", "n", "never", "not really", "no thanks", "nothing"})
+BARE_NO = frozenset({"no", "none", "nope", "nah", "n", "never", "not really", "no thanks", "nothing", "i don't", "i do not", "i haven't", "i have not", "not me", "no i don't", "i don't have that", "i don't have it"})
 FAMILY = re.compile(
     r"\b(?:mum|mom|mam|dad|mother|father|sister|brother|family|friend|wife|husband|partner|gran\w*|aunt\w*"
     r"|uncle|son|daughter|cousin|colleague|boyfriend|girlfriend|neighbou?r|someone|somebody)\b"
@@ -62,6 +62,7 @@ class Findings:
 
     signs: tuple[str, ...] = ()
     ask: tuple[str, ...] = ()  # question keys from screen.toml, most urgent first
+    asked_only: tuple[str, ...] = ()  # sentences that only ask about signs ("what if ...") or deny them in a checklist
 
     @property
     def emergency(self) -> bool:
@@ -336,17 +337,23 @@ SIGN_TO_ASK = {
 TRAUMA = frozenset({Sign.MAJOR_TRAUMA.value, Sign.HARD_FALL_CENTRAL.value})
 
 
-def _demoted(found: dict[str, list[Hit]]) -> frozenset[str]:
-    """Signs this sentence only asks about or places in the past: asked about, not taken as a report."""
-    if found.get("HYPOTHETICAL"):
-        return frozenset(SIGN_TO_ASK)
+def _asks_only(found: dict[str, list[Hit]]) -> tuple[frozenset[str], bool]:
+    """Which signs this sentence only asks about or places in the past, and whether it asks about signs
+    rather than reporting them (then its other signs are dropped: the screen asks about those)."""
+    hypothetical = found.get("HYPOTHETICAL")
+    if hypothetical:
+        first_other = min((h.start for name, hits in found.items() if name != "HYPOTHETICAL" for h in hits), default=0)
+        if min(h.start for h in hypothetical) <= first_other:  # "what if my legs go numb"
+            return frozenset(SIGN_TO_ASK), True
+        return frozenset(), False  # a report, then a worry: "both legs went numb, should i be worried"
     if found.get("PAST"):
-        return TRAUMA
-    return frozenset()
+        return TRAUMA, False
+    return frozenset(), False
 
 
 def _bare_no(sentence: str) -> bool:
-    return " ".join(WORD.findall(sentence)) in BARE_NO
+    """Tells whether a sentence opens with a bare denial: "no", or "i don't, ..." after a question."""
+    return " ".join(WORD.findall(CLAUSE_BREAK.split(sentence, maxsplit=1)[0])) in BARE_NO
 
 
 @lru_cache(maxsize=512)
@@ -357,20 +364,28 @@ def find(text: str) -> Findings:
     sentences = [s.strip() for s in SENTENCE_BREAK.split(clean)]
     signs: set[str] = set()
     asks: list[str] = []
-    whole: dict[str, list[Hit]] = {}
+    reported: dict[str, list[Hit]] = {}  # hits of sentences that report, for the message-wide rules
+    asked: dict[str, list[Hit]] = {}  # hits of every sentence, "what if ..." ones too
+    asked_only: list[str] = []
     for index, sentence in enumerate(sentences):
         if not sentence:
             continue
         following = sentences[index + 1] if index + 1 < len(sentences) else ""
         if following and _bare_no(following) and clean.find("?") >= 0:
+            asked_only.append(sentence)
             continue  # a checklist answered no: "numbness? no"
         found = _hits(sentence, vocab)
         if not found:
             continue
         someone_else = bool(FAMILY.search(sentence))
-        demote = _demoted(found)
+        demote, not_a_report = _asks_only(found)
+        if not_a_report:
+            asked_only.append(sentence)
         for name, hits in found.items():
-            whole.setdefault(name, []).extend(Hit(name, 1000 * index + h.start, 1000 * index + h.end) for h in hits)
+            placed = [Hit(name, 1000 * index + h.start, 1000 * index + h.end) for h in hits]
+            asked.setdefault(name, []).extend(placed)
+            if not not_a_report:
+                reported.setdefault(name, []).extend(placed)
         for rule in vocab.rules:
             if rule.scope != "sentence" or not _fires(rule, found):
                 continue
@@ -379,17 +394,22 @@ def find(text: str) -> Findings:
                 if key and key not in asks:
                     asks.append(key)
             elif rule.sign is not None:
-                if not (someone_else and rule.sign in OWN_ONLY):
+                if not not_a_report and not (someone_else and rule.sign in OWN_ONLY):
                     signs.add(rule.sign)
             elif rule.ask is not None and rule.ask not in asks:
                 asks.append(rule.ask)
     for rule in vocab.rules:
-        if rule.scope != "message" or not _fires(rule, whole):
+        if rule.scope != "message":
             continue
-        if rule.sign is not None:
-            signs.add(rule.sign)
-        elif rule.ask is not None and rule.ask not in asks:
-            asks.append(rule.ask)
+        if _fires(rule, reported):
+            if rule.sign is not None:
+                signs.add(rule.sign)
+            elif rule.ask is not None and rule.ask not in asks:
+                asks.append(rule.ask)
+        elif _fires(rule, asked):
+            key = rule.ask or SIGN_TO_ASK.get(rule.sign or "")
+            if key and key not in asks:
+                asks.append(key)
     ordered = [s.value for s in Sign if s.value in signs]
     logger.debug("safety screen of a %d-character message: %d signs, %d questions", len(text), len(ordered), len(asks))
-    return Findings(signs=tuple(ordered), ask=tuple(asks))
+    return Findings(signs=tuple(ordered), ask=tuple(asks), asked_only=tuple(asked_only))

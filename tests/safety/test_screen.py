@@ -180,6 +180,47 @@ async def test_an_unclear_word_gets_a_direct_question_first(chat: Chat, message:
     assert chat.replies[0].kind == "emergency"
 
 
+@pytest.mark.parametrize(
+    ("message", "asks"),
+    [
+        ("what if both my legs go numb on a long run? asking for the marathon", "both legs"),
+        ("5k in 30 min, pain 9/10 and i cant walk to the kitchen", "both legs"),  # pain or legs that fail: asked
+    ],
+)
+async def test_a_question_about_a_sign_is_asked_about_not_taken_as_a_report(chat: Chat, message: str, asks: str) -> None:
+    await onboard(chat)
+    await chat.say(message)
+    assert chat.replies[0].kind != "emergency"
+    assert asks in chat.text and chat.labels == ["Yes", "No", "Not sure"]
+    await chat.tap("Yes")
+    assert chat.replies[0].kind == "emergency"
+
+
+async def test_a_report_followed_by_a_worry_is_a_report(chat: Chat) -> None:
+    await onboard(chat)
+    await chat.say("both my legs went numb from the knees down on the run and still are, should i be worried?")
+    assert [r.kind for r in chat.replies] == ["emergency"]
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "is it normal to have bladder problems with back pain? i dont, just wondering. 5k easy in 30 min, back 2/10",
+        "when should leg weakness worry me? my legs are fine, 6k easy in 36 min, back 1/10",
+        "ran 5 km in 30 min on the road, easy, mid back seized up like a cramp 4/10 since today",
+    ],
+)
+async def test_questions_and_cramps_are_not_warning_signs(chat: Chat, message: str) -> None:
+    await onboard(chat)
+    await chat.say(message)
+    for _ in range(12):  # the check-in's own questions: the first option, and No to every screen group
+        if chat.replies[0].kind != "question" or not chat.labels:
+            break
+        await chat.tap("No" if "No" in chat.labels else chat.labels[0])
+    assert [r.kind for r in chat.replies][0] == "advice"
+    assert "You can keep running" in chat.text or "Pause running for now" in chat.text
+
+
 async def test_no_to_a_direct_question_goes_back_to_where_we_were(chat: Chat) -> None:
     await onboard(chat)
     await chat.say("/plan")
