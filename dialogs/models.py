@@ -210,6 +210,7 @@ class Checkin:
     pain_trend: str | None = None
     eases_with_warmup: bool | None = None  # asked for stiffness or ache
     every_run: bool | None = None  # the runner says it hurts after every run
+    aggravated: bool | None = None  # the runner says running makes it worse ("whenever I run it goes up")
     signs: list[str] = field(default_factory=list)  # warning signs present
     signs_checked: bool = False  # the explicit warning-sign question was answered
     started_at: str | None = None  # ISO UTC start time read from an imported GPX/FIT file

@@ -647,6 +647,25 @@ def _trend_in(text: str) -> str | None:
     return trend
 
 
+# "running makes it worse", "whenever I run it goes up": what running does to it, not how it has gone since it began
+_AGGRAVATED_BY_RUNNING = re.compile(
+    r"\b(?:when(?:ever)?|every time|each time|as soon as|while|if|once) (?:i )?(?:start )?(?:run|jog|running|jogging)\b"
+    r"|\b(?:running|jogging|runs?|jogs?|the run) (?:makes?|made) (?:it|the pain|my back)\b|\bmakes? it worse (?:to run|running)\b"
+)
+
+
+def _aggravated_by_running(text: str) -> bool | None:
+    """True when a clause says running makes it worse; None when nothing is said."""
+    worse = [c for c in _clauses(text) if _AGGRAVATED_BY_RUNNING.search(c) and _trend_in(c) == Trend.WORSE.value]
+    return True if worse else None
+
+
+def _trend_since_onset(text: str) -> str | None:
+    """The trend, leaving out a "worse" that only says running aggravates it (then the coach asks)."""
+    kept = [c for c in _clauses(text) if not (_AGGRAVATED_BY_RUNNING.search(c) and _trend_in(c) == Trend.WORSE.value)]
+    return _trend_in(", ".join(kept))
+
+
 def parse_trend(text: str) -> str | None:
     """Trend value: better, same or worse."""
     return _trend_in(_prepare(text))
@@ -795,7 +814,8 @@ def extract(text: str, units: str = "km") -> Extraction:
         result.values["has_pain"] = has_pain
     if has_pain:
         attempt("pain_since_days", lambda: _pain_since(numeric))
-        attempt("pain_trend", lambda: _trend_in(fixed))
+        attempt("pain_trend", lambda: _trend_since_onset(fixed))
+        attempt("aggravated", lambda: _aggravated_by_running(fixed))
         attempt("eases_with_warmup", lambda: _eases_with_warmup(fixed))
         attempt("every_run", lambda: _every_run(fixed))
     attempt("signs", lambda: _all_signs(text, clean))

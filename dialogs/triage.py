@@ -235,7 +235,7 @@ RULES: tuple[Rule, ...] = (
         R,
         "the pain got worse with running",
         ("P5",),
-        lambda c: c.pain_trend == Trend.WORSE.value,
+        lambda c: c.pain_trend == Trend.WORSE.value or c.aggravated is True,
     ),
     Rule("K1", K, "no pain after this run", (), lambda c: c.has_pain is False),
     Rule(

@@ -802,3 +802,17 @@ def test_parsers_only_raise_input_error_on_runner_like_text(text: str) -> None:
             parse(text)
         except InputError as error:
             assert str(error)
+
+
+@pytest.mark.parametrize(
+    ("text", "trend", "aggravated"),
+    [
+        ("back good in the morning but running makes it worse every time, 3k today", None, True),
+        ("whenever I run the back pain go up, walking is ok", None, True),
+        ("5k, back pain 4/10, getting worse since tuesday", "worse", None),
+        ("5k, back better than yesterday, but running makes it worse", "better", True),
+    ],
+)
+def test_worse_when_running_is_an_aggravation_not_a_trend(text: str, trend: str | None, aggravated: bool | None) -> None:
+    values = extract(text).values
+    assert (values.get("pain_trend"), values.get("aggravated")) == (trend, aggravated)

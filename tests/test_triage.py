@@ -342,3 +342,10 @@ def test_adding_a_sign_never_lowers_urgency(checkin: Checkin, sign: Sign) -> Non
     more = Checkin.from_dict({**checkin.to_dict(), "signs": [*checkin.signs, sign.value]})
     after = triage(more).tier
     assert after.rank <= before.rank
+
+
+def test_pain_that_running_aggravates_is_rest_even_when_not_worse_since_it_began() -> None:
+    checkin = Checkin(has_pain=True, pain_kind=["ache"], pain_score=4, pain_since_days=3, pain_trend="same", aggravated=True)
+    result = triage(checkin)
+    assert result.tier is Tier.REST
+    assert result.rules == ("R6",)
