@@ -26,6 +26,7 @@ from sqlalchemy.engine import Engine
 
 from bot.outbound import Delivery, Sender
 from dialogs import coaching, digest, timezones
+from dialogs.clock import utcnow
 from dialogs.reminders import schedule, texts
 from dialogs.messages import Reply
 from storage import reminders as queue
@@ -40,10 +41,6 @@ RETRY_AFTER = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=15)
 NO_SENDER_RETRY = timedelta(minutes=10)
 PURGE_AFTER = timedelta(days=30)
 WEEKLY_HISTORY = timedelta(weeks=13)  # runs read for a digest: the chart's 12 weeks and the week before them
-
-
-def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import statistics
 
+from dialogs.units import KM_PER_MILE
 from dialogs.guidance import SECTIONS, Guidance, Item, load
 from dialogs.messages import MAX_BUTTONS_PER_REPLY, Button, Reply, Visibility, rows
 from dialogs.safety.care import Care, for_country
@@ -36,7 +37,6 @@ MAX_SECTIONS = 3
 MAX_ITEMS_PER_SECTION = 3
 LONG_RUN_KM = 15.0
 LONG_RUN_FACTOR = 1.5
-KM_PER_MILE = 1.609344
 FOOTNOTE = "P10"
 
 HEADINGS = {

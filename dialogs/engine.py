@@ -12,9 +12,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import weakref
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Callable
 
+from dialogs.clock import utcnow
 from dialogs import advice, checkin, clubs, coaching, commands, corrections, imports, onboarding, parsing, plan, progress
 from dialogs import return_to_run
 from dialogs.reminders import texts as reminder_texts
@@ -43,10 +44,6 @@ GROUP_SAFE_DETAILS = ("x:routine:", "x:how:W", "x:how:A")  # stretch routines ho
 
 class _StepFailed(Exception):
     """A step raised; the turn rolls back and the runner hears STEP_FAILED."""
-
-
-def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 def go_private(text: str, command: str = "checkin") -> Reply:

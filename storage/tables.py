@@ -6,11 +6,13 @@ Every table that holds something about a runner has a `runner_id` column, so
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import JSON, Column, Index, UniqueConstraint, false, true
 from sqlmodel import Field, SQLModel
+
+from dialogs.clock import utcnow
 
 
 # Named constraints, so later migrations can alter them (SQLite's batch mode needs the names).
@@ -21,10 +23,6 @@ SQLModel.metadata.naming_convention = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
-
-
-def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 class Runner(SQLModel, table=True):
