@@ -13,7 +13,7 @@ import re
 from dialogs import timezones
 from dialogs.flow import Context, Outcome, fresh
 from dialogs.messages import Incoming, Reply, Visibility
-from dialogs.ports import ClubRunInfo
+from dialogs.ports import AddClubRun, ClubRunInfo, Effect, RemoveClubRun, SetClubSummary, SetClubTimezone
 
 logger = logging.getLogger(__name__)
 
@@ -40,8 +40,8 @@ TEXTS = {
 _ADD = re.compile(r"^(?P<day>[a-z]+)\s+(?P<h>\d{1,2})[:.](?P<m>\d{2})\s*(?P<place>.*)$", re.IGNORECASE)
 
 
-def _say(text: str, ctx: Context) -> Outcome:
-    return Outcome([Reply(text=text, visibility=Visibility.ANYWHERE)], fresh(ctx.conversation))
+def _say(text: str, ctx: Context, *effects: Effect) -> Outcome:
+    return Outcome([Reply(text=text, visibility=Visibility.ANYWHERE)], fresh(ctx.conversation), effects=list(effects))
 
 
 def describe(run: ClubRunInfo) -> str:
@@ -72,8 +72,7 @@ def handle(ctx: Context, incoming: Incoming) -> Outcome:
         zone = timezones.resolve(rest)
         if zone is None:
             return _say("I don't know that time zone. Try a city or a zone like Europe/London.", ctx)
-        ctx.store.set_club_timezone(*club, zone)
-        return _say(f"Club time zone set to {zone}.", ctx)
+        return _say(f"Club time zone set to {zone}.", ctx, SetClubTimezone(zone))
     if action == "add":
         match = _ADD.match(rest.strip())
         day = match and next((i for i, d in enumerate(WEEKDAYS) if match.group("day").lower().startswith(d)), None)
@@ -83,14 +82,12 @@ def handle(ctx: Context, incoming: Incoming) -> Outcome:
         if hour > 23 or minute > 59:
             return _say(f"{hour}:{minute:02d} isn't a time of day. Use 24-hour time, e.g. 18:30.", ctx)
         run = ClubRunInfo(run_id=0, weekday=day, time=f"{hour:02d}:{minute:02d}", place=match.group("place").strip()[:80])
-        ctx.store.add_club_run(*club, run)
-        return _say(f"Added: {describe(run)}. I'll post a warm-up reminder here before it.", ctx)
+        return _say(f"Added: {describe(run)}. I'll post a warm-up reminder here before it.", ctx, AddClubRun(run))
     runs = ctx.store.club_runs(*club)
     if not rest.strip().isdecimal() or not 1 <= int(rest) <= len(runs):
         return _say(f"Which run? Send /clubrun remove N with N from 1 to {len(runs)} (see /clubrun list).", ctx)
     gone = runs[int(rest) - 1]
-    ctx.store.remove_club_run(*club, gone.run_id)
-    return _say(f"Removed: {describe(gone)}.", ctx)
+    return _say(f"Removed: {describe(gone)}.", ctx, RemoveClubRun(gone.run_id))
 
 
 def summary(ctx: Context, choice: str) -> Outcome:
@@ -98,8 +95,7 @@ def summary(ctx: Context, choice: str) -> Outcome:
     club = (ctx.address.platform, ctx.address.chat_id)
     if choice not in ("on", "off"):
         return _say(TEXTS["summary_usage"], ctx)
-    ctx.store.set_club_summary(*club, choice == "on")
     logger.info("club summary turned %s", choice)
     if choice == "off":
-        return _say(TEXTS["summary_off"], ctx)
-    return _say(TEXTS["summary_on"].format(zone=ctx.store.club_timezone(*club)), ctx)
+        return _say(TEXTS["summary_off"], ctx, SetClubSummary(False))
+    return _say(TEXTS["summary_on"].format(zone=ctx.store.club_timezone(*club)), ctx, SetClubSummary(True))

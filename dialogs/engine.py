@@ -21,7 +21,7 @@ from dialogs import return_to_run
 from dialogs.reminders import texts as reminder_texts
 from dialogs.safety import confirm, signs
 from dialogs.safety.care import services_for
-from dialogs.flow import Context, Outcome, fresh, idle, parse_answer_payload
+from dialogs.flow import Context, Outcome, ReadOnlyStore, fresh, idle, parse_answer_payload
 from dialogs.messages import MAX_TEXT_CHARS, Button, Incoming, Reply, Visibility, rows
 from dialogs.models import Profile
 from dialogs.ports import IDLE, Store
@@ -98,7 +98,7 @@ class Engine:
                     known=snapshot.profile is not None,
                     conversation=snapshot.conversation,
                     now=self.clock(),
-                    store=self.store,
+                    store=ReadOnlyStore(self.store),
                 )
                 try:
                     outcome = self.route(ctx, incoming)
@@ -106,7 +106,7 @@ class Engine:
                     logger.exception("step failed in state %s", ctx.conversation.state)
                     raise _StepFailed from error  # rolls back whatever the step wrote
                 stage = "save"
-                if not incoming.address.is_group:  # group messages never change a runner's state
+                if not incoming.address.is_group or outcome.effects:  # in a group: only club changes
                     self.store.save(incoming.address, outcome.change())
         except _StepFailed:
             return [Reply(text=STEP_FAILED)]

@@ -17,7 +17,7 @@ from typing import Any, Callable
 from dialogs.messages import Address, Button, Incoming, Reply, rows
 from dialogs.models import Profile
 from dialogs.parsing import InputError
-from dialogs.ports import IDLE, Change, Conversation, Effect, Store
+from dialogs.ports import IDLE, STORE_VIEW, Change, Conversation, Effect, StoreView
 
 logger = logging.getLogger(__name__)
 
@@ -33,7 +33,22 @@ class Context:
     known: bool  # the runner has written before
     conversation: Conversation
     now: datetime
-    store: Store
+    store: StoreView
+
+
+class ReadOnlyStore:
+    """The store as a step sees it: the reads of dialogs.ports.StoreView; anything else raises.
+
+    A step that wants something written returns it as an effect in its Outcome.
+    """
+
+    def __init__(self, store: StoreView) -> None:
+        self._store = store
+
+    def __getattr__(self, name: str) -> Any:
+        if name not in STORE_VIEW:
+            raise AttributeError(f"a step may only read the store; return an effect instead of calling {name!r}")
+        return getattr(self._store, name)
 
 
 @dataclass

@@ -14,7 +14,7 @@ from typing import Any
 from dialogs import parsing, timezones
 from dialogs.flow import Context, NotUnderstood, Outcome, Question, ask, fresh, idle, read_answer
 from dialogs.messages import Incoming, Reply
-from dialogs.ports import PlanInfo
+from dialogs.ports import AnswerFollowup, PlanInfo, SetPlan, Snooze
 from dialogs.reminders.schedule import FOLLOWUP_DELAY, SNOOZES, in_quiet, wall_to_utc
 from dialogs.reminders.texts import ANSWER_TEXTS, FOLLOWUP_ANSWERS, see_doctor_text
 
@@ -193,10 +193,11 @@ def _quiet_warning(plan: PlanInfo) -> str:
     )
 
 
-def _save(ctx: Context, plan: PlanInfo, note: str = "") -> str:
-    ctx.store.set_plan(ctx.address, plan, ctx.now)
+def _save(ctx: Context, plan: PlanInfo, note: str = "") -> Outcome:
+    """Says the saved plan back, and asks for it to be stored."""
     logger.info("plan saved: %d slots, lead %d, daily %s", len(plan.slots), plan.lead_min, plan.daily)
-    return (note + "\n\n" if note else "") + summary(plan, ctx.profile.timezone) + _quiet_warning(plan)
+    text = (note + "\n\n" if note else "") + summary(plan, ctx.profile.timezone) + _quiet_warning(plan)
+    return Outcome([Reply(text=text)], fresh(ctx.conversation), effects=[SetPlan(plan, ctx.now)])
 
 
 def _replace(plan: PlanInfo, **changes: Any) -> PlanInfo:
@@ -213,12 +214,12 @@ def plan_command(ctx: Context, incoming: Incoming) -> Outcome:
     action, rest = action.lower(), rest.strip()
     try:
         if action == "off":
-            return _say(ctx, _save(ctx, _replace(current, slots=(), daily=None), "Plan cleared: no run reminders."))
+            return _save(ctx, _replace(current, slots=(), daily=None), "Plan cleared: no run reminders.")
         if action in ("warmup", "warm-up", "lead"):
             lead = _parse_lead(rest, ctx)
             if lead is None:
                 return _say(ctx, "How many minutes before the run? For example: /plan warmup 45")
-            return _say(ctx, _save(ctx, _replace(current, lead_min=lead), "Warm-up lead changed."))
+            return _save(ctx, _replace(current, lead_min=lead), "Warm-up lead changed.")
         if action == "next":  # a planned distance for the next run, checked by the single-run spike guard
             from dialogs import coach_replies
 
@@ -227,20 +228,20 @@ def plan_command(ctx: Context, incoming: Incoming) -> Outcome:
             daily = _parse_daily(rest, ctx)
             if daily is None:
                 return _say(ctx, "Which time? For example: /plan daily 20:30, or /plan daily off")
-            return _say(ctx, _save(ctx, _replace(current, daily=None if daily == "off" else daily), "Daily check-in updated."))
+            return _save(ctx, _replace(current, daily=None if daily == "off" else daily), "Daily check-in updated.")
         if action == "quiet":
             if rest.lower() == "off":
-                return _say(ctx, _save(ctx, _replace(current, quiet_start="00:00", quiet_end="00:00"), "Quiet hours off."))
+                return _save(ctx, _replace(current, quiet_start="00:00", quiet_end="00:00"), "Quiet hours off.")
             parts = [parse_time(p) for p in re.split(r"\s*[-–]\s*|\s+to\s+|\s+", rest) if p]
             if len(parts) != 2 or None in parts:
                 return _say(ctx, "Quiet hours as start-end, for example: /plan quiet 22:00-07:00 (or /plan quiet off)")
             start, end = parts
-            return _say(ctx, _save(ctx, _replace(current, quiet_start=start, quiet_end=end), "Quiet hours updated."))
+            return _save(ctx, _replace(current, quiet_start=start, quiet_end=end), "Quiet hours updated.")
         if incoming.args.strip():
             slots = parse_slots(incoming.args, ctx)
             if slots is None:
                 return _say(ctx, QUESTIONS["slots"].reask)
-            return _say(ctx, _save(ctx, _replace(current, slots=slots), "Plan saved."))
+            return _save(ctx, _replace(current, slots=slots), "Plan saved.")
     except parsing.InputError as problem:
         return _say(ctx, str(problem))
     conversation = fresh(ctx.conversation)
@@ -277,16 +278,16 @@ def step(ctx: Context, incoming: Incoming) -> Outcome:
         plan = _replace(current, lead_min=value)
     else:
         plan = _replace(current, daily=None if value == "off" else value)
-    ctx.store.set_plan(ctx.address, plan, ctx.now)
+    effects = [SetPlan(plan, ctx.now)]
     position = ORDER.index(slot)
     if slot == "slots" and not plan.slots:
         position += 1  # no runs: no warm-up lead to ask about
     if position + 1 < len(ORDER):
         nxt = ORDER[position + 1]
         conversation.state = f"{PREFIX}:{nxt}"
-        return Outcome([ask(conversation, QUESTIONS[nxt])], conversation)
+        return Outcome([ask(conversation, QUESTIONS[nxt])], conversation, effects=effects)
     text = "Done. " + summary(plan, ctx.profile.timezone) + _quiet_warning(plan) + "\n\n/reminders shows what's coming up."
-    return Outcome([Reply(text=text)], idle(conversation))
+    return Outcome([Reply(text=text)], idle(conversation), effects=effects)
 
 
 KIND_LABELS = {
@@ -333,8 +334,7 @@ def _set_paused(ctx: Context, paused: bool, text: str) -> Outcome:
     if blocked:
         return blocked
     current = ctx.store.plan(ctx.address) or PlanInfo()
-    ctx.store.set_plan(ctx.address, _replace(current, paused=paused), ctx.now)
-    return _say(ctx, text)
+    return Outcome([Reply(text=text)], fresh(ctx.conversation), effects=[SetPlan(_replace(current, paused=paused), ctx.now)])
 
 
 # ------------------------------------------------------------------ reminder buttons
@@ -365,8 +365,6 @@ def followup_button(ctx: Context, incoming: Incoming) -> Outcome:
         next_due = ctx.now + FOLLOWUP_DELAY[2]
     else:
         text = see_doctor_text()
-    if not ctx.store.answer_followup(ctx.address, info.reminder_id, answer, next_due):
-        return _say(ctx, ANSWER_TEXTS["done"])
     kind = "advice" if text == see_doctor_text() else "message"
     from dialogs import coach_replies
 
@@ -375,17 +373,19 @@ def followup_button(ctx: Context, incoming: Incoming) -> Outcome:
         text = ""  # the next-morning rule (or the doctor's check) says what next instead of the generic "ease back in"
     text = "\n\n".join(t for t in [text, *coached.lines] if t)
     buttons = (coached.buttons,) if coached.buttons else ()
-    return Outcome([Reply(text=text, buttons=buttons, kind=kind)], fresh(ctx.conversation), effects=list(coached.effects))
+    effects = [AnswerFollowup(info.reminder_id, answer, next_due), *coached.effects]
+    return Outcome([Reply(text=text, buttons=buttons, kind=kind)], fresh(ctx.conversation), effects=effects)
 
 
 def snooze_button(ctx: Context, incoming: Incoming) -> Outcome:
     """Sends the runner's own reminder again in an hour or tomorrow."""
     parsed = _reminder_id(incoming.payload or "", tuple(SNOOZES))
     due = ctx.now + SNOOZES[parsed[1]] if parsed else None
-    if parsed is None or due is None or not ctx.store.snooze(ctx.address, parsed[0], due):
+    if parsed is None or due is None or not ctx.store.snoozable(ctx.address, parsed[0]):
         logger.warning("snooze button refused for %s", ctx.address.runner_key)
         return _say(ctx, ANSWER_TEXTS["not_yours"])
     local = timezones.local(due, ctx.profile.timezone)
     when = f"{local:%H:%M}" if parsed[1] == "1h" else f"{local:%a %H:%M}"
-    return _say(ctx, ANSWER_TEXTS["snoozed"].format(time=when))
+    reply = Reply(text=ANSWER_TEXTS["snoozed"].format(time=when))
+    return Outcome([reply], fresh(ctx.conversation), effects=[Snooze(parsed[0], due)])
 

@@ -88,18 +88,6 @@ class CoachEvent:
     run_id: int | None = None
 
 
-Effect = NewRun | Forget | RemoveRun | EditRun | CoachNote
-
-
-@dataclass
-class Change:
-    """What one step wants written, atomically."""
-
-    conversation: Conversation
-    profile: Profile | None = None  # set to upsert the profile
-    effects: list[Effect] = field(default_factory=list)
-
-
 @dataclass(frozen=True)
 class ClubRunInfo:
     run_id: int
@@ -139,23 +127,82 @@ class FollowupInfo:
     answer: str | None  # better | same | worse once answered
 
 
-class Store(Protocol):
-    waits_on_network: bool  # True when each query waits on a database server (the engine then uses a thread)
+# ------------------------------------------------------------------ what a step may ask to have written
 
-    def turn(self, address: Address) -> AbstractContextManager[Snapshot]:
-        """Loads the runner under their lock, held until the block ends.
 
-        Every store call inside the block (reads, and the step's writes) shares
-        one transaction: it commits at the end if anything was written, and rolls
-        back if the block raises. No other process handles this runner meanwhile.
-        """
-        ...
+@dataclass(frozen=True)
+class SetPlan:
+    """Store the runner's reminder plan and replace their pending plan reminders (/plan, /pause, /resume)."""
 
-    def load(self, address: Address) -> Snapshot: ...
+    plan: PlanInfo
+    now: datetime
 
-    def save(self, address: Address, change: Change) -> None:
-        """Writes the change atomically; inside a turn, refuses it if the conversation moved since loaded."""
-        ...
+
+@dataclass(frozen=True)
+class AnswerFollowup:
+    """Record the answer to the runner's own follow-up once, and schedule the next stage if `next_due`."""
+
+    reminder_id: int
+    answer: str  # better | same | worse
+    next_due: datetime | None
+
+
+@dataclass(frozen=True)
+class Snooze:
+    """Send the runner's own reminder again at `due` (read `snoozable` first)."""
+
+    reminder_id: int
+    due: datetime
+
+
+@dataclass(frozen=True)
+class SetClubTimezone:
+    """A group's club time zone (/clubrun timezone); the address's chat is the club."""
+
+    zone: str
+
+
+@dataclass(frozen=True)
+class AddClubRun:
+    """A weekly club run for the address's group (/clubrun add)."""
+
+    run: ClubRunInfo
+
+
+@dataclass(frozen=True)
+class RemoveClubRun:
+    """Drop one of the address's group's club runs (/clubrun remove)."""
+
+    run_id: int
+
+
+@dataclass(frozen=True)
+class SetClubSummary:
+    """Turn the address's group's weekly anonymous summary on or off."""
+
+    on: bool
+
+
+PLAN_EFFECTS = (SetPlan, AnswerFollowup, Snooze)
+CLUB_EFFECTS = (SetClubTimezone, AddClubRun, RemoveClubRun, SetClubSummary)  # the only effects a group message has
+Effect = (
+    NewRun | Forget | RemoveRun | EditRun | CoachNote | SetPlan | AnswerFollowup | Snooze
+    | SetClubTimezone | AddClubRun | RemoveClubRun | SetClubSummary
+)
+
+
+@dataclass
+class Change:
+    """What one step wants written, atomically."""
+
+    conversation: Conversation
+    profile: Profile | None = None  # set to upsert the profile
+    effects: list[Effect] = field(default_factory=list)
+
+
+class StoreView(Protocol):
+    """What a step may read. Steps never write: they return effects in their Outcome, and the
+    engine hands those to `Store.save`, which applies them in the turn's transaction."""
 
     def recent_runs(self, address: Address, limit: int = 10) -> list[RunRecord]: ...
 
@@ -173,40 +220,51 @@ class Store(Protocol):
 
     def club_timezone(self, platform: str, chat_id: str) -> str: ...
 
-    def set_club_timezone(self, platform: str, chat_id: str, zone: str) -> None: ...
-
-    def add_club_run(self, platform: str, chat_id: str, run: ClubRunInfo) -> None: ...
-
-    def remove_club_run(self, platform: str, chat_id: str, run_id: int) -> None: ...
-
-    def note_club_member(self, address: Address) -> None:
-        """Records that a known runner used a command in this group (they count in its weekly summary)."""
-        ...
-
     def club_summary_on(self, platform: str, chat_id: str) -> bool: ...
 
-    def set_club_summary(self, platform: str, chat_id: str, on: bool) -> None: ...
-
     def plan(self, address: Address) -> PlanInfo | None: ...
-
-    def set_plan(self, address: Address, plan: PlanInfo, now: datetime) -> None:
-        """Stores the plan and replaces the runner's pending plan reminders."""
-        ...
 
     def scheduled(self, address: Address, now: datetime, limit: int = 10) -> list[ScheduledInfo]: ...
 
     def followup(self, address: Address, reminder_id: int) -> FollowupInfo | None:
-        """Returns the follow-up if it belongs to this runner, else None."""
+        """Returns the follow-up if it belongs to this runner and was sent, else None."""
         ...
 
-    def answer_followup(self, address: Address, reminder_id: int, answer: str, next_due: datetime | None) -> bool:
-        """Records the answer once (False if already answered) and schedules the next stage."""
+    def snoozable(self, address: Address, reminder_id: int) -> bool:
+        """Tells whether the reminder is this runner's own and was sent (so it may be snoozed)."""
         ...
 
     def coach_events(self, address: Address, since: datetime) -> list[CoachEvent]:
         """The runner's coaching events from `since` on, oldest first."""
         ...
 
-    def snooze(self, address: Address, reminder_id: int, due: datetime) -> bool:
-        """Sends the runner's own reminder again at `due`; False if it is not theirs."""
+
+STORE_VIEW = frozenset(name for name in vars(StoreView) if not name.startswith("_"))
+
+
+class Store(StoreView, Protocol):
+    """The engine's side: a turn under the runner's lock, and the save that applies a step's Change."""
+
+    waits_on_network: bool  # True when each query waits on a database server (the engine then uses a thread)
+
+    def turn(self, address: Address) -> AbstractContextManager[Snapshot]:
+        """Loads the runner under their lock, held until the block ends.
+
+        Every store call inside the block (reads, and the step's writes) shares
+        one transaction: it commits at the end if anything was written, and rolls
+        back if the block raises. No other process handles this runner meanwhile.
+        """
+        ...
+
+    def load(self, address: Address) -> Snapshot: ...
+
+    def save(self, address: Address, change: Change) -> None:
+        """Writes the change atomically; inside a turn, refuses it if the conversation moved since loaded.
+
+        For a group address only the club effects are applied: a group message never changes a runner.
+        """
+        ...
+
+    def note_club_member(self, address: Address) -> None:
+        """Records that a known runner used a command in this group (they count in its weekly summary)."""
         ...

@@ -10,7 +10,7 @@ from sqlmodel import Session, select
 
 from dialogs.reminders import schedule
 from dialogs.messages import Address
-from dialogs.ports import FollowupInfo, PlanInfo, ScheduledInfo
+from dialogs.ports import AnswerFollowup, FollowupInfo, PlanInfo, ScheduledInfo, SetPlan, Snooze
 from storage import turns
 from storage.reminders import (
     CLAIMED,
@@ -97,6 +97,20 @@ class ReminderStore:
                 plan = plan_info(_plan_row(session, row.runner_id))  # type: ignore[arg-type]
                 session.add(followup_row(row.runner_id, row.stage + 1, next_due, runner.timezone, plan))  # type: ignore[arg-type,union-attr]
             return True
+
+    def snoozable(self, address: Address, reminder_id: int) -> bool:
+        with turns.using(self.engine) as session:
+            row = self._own(session, address, reminder_id)
+            return row is not None and row.state == SENT
+
+    def apply_plan_effect(self, address: Address, effect: SetPlan | AnswerFollowup | Snooze) -> None:
+        """Applies one of a step's reminder effects (dialogs.ports.PLAN_EFFECTS) in the open turn."""
+        if isinstance(effect, SetPlan):
+            self.set_plan(address, effect.plan, effect.now)
+        elif isinstance(effect, AnswerFollowup):
+            self.answer_followup(address, effect.reminder_id, effect.answer, effect.next_due)
+        else:
+            self.snooze(address, effect.reminder_id, effect.due)
 
     def snooze(self, address: Address, reminder_id: int, due: datetime) -> bool:
         with turns.using(self.engine, write=True) as session:

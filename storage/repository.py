@@ -16,7 +16,7 @@ from sqlmodel import Session, SQLModel, select
 
 from dialogs.messages import Address, ChatKind
 from dialogs.models import Profile, RunRecord
-from dialogs.ports import Change, Conversation, Forget, NewRun, Snapshot
+from dialogs.ports import CLUB_EFFECTS, PLAN_EFFECTS, Change, Conversation, Effect, Forget, NewRun, Snapshot
 from storage import coaching, reminders, turns
 from storage.clubs import ClubStore
 from storage.plans import ReminderStore
@@ -165,16 +165,23 @@ class SqlStore(ClubStore, ReminderStore, coaching.CoachingStore):
         change = _without_nul(change)
         turn = turns.current(address)
         if turn is None:
-            with Session(self.engine) as session, session.begin():
-                _, loaded = self._load(session.connection(), address)
-                forgot = self._apply(session, address, change, loaded, check=False)
-            if forgot:
-                checkpoint(self.engine)
+            with self.turn(address):  # one transaction under the runner's lock, as the engine's turns have
+                self.save(address, change)
+            return
+        if address.is_group:
+            self._apply_club(address, change.effects)
             return
         if self._unchanged(address, change, turn.loaded):
             return  # e.g. /help: nothing to write
         turn.wrote = True
         turn.forgot = self._apply(turn.session, address, change, turn.loaded, check=True)
+
+    def _apply_club(self, address: Address, effects: list[Effect]) -> None:
+        """Applies a group message's club effects; a group message never writes anything about the runner."""
+        for effect in effects:
+            if not isinstance(effect, CLUB_EFFECTS):
+                raise ValueError(f"{type(effect).__name__} cannot come from a group message")
+            self.apply_club_effect(address.platform, address.chat_id, effect)
 
     @staticmethod
     def _reachable_here(address: Address, loaded: Loaded) -> bool:
@@ -229,6 +236,8 @@ class SqlStore(ClubStore, ReminderStore, coaching.CoachingStore):
                 )
             elif isinstance(effect, coaching.EFFECTS):
                 coaching.apply(session, runner_id, effect)  # type: ignore[arg-type]
+            elif isinstance(effect, PLAN_EFFECTS):
+                self.apply_plan_effect(address, effect)
         if loaded.conversation_id is not None:
             self._write_conversation(session, loaded, change.conversation, check)
         else:
