@@ -13,7 +13,7 @@ import re
 from dialogs import timezones
 from dialogs.flow import Context, Outcome, fresh
 from dialogs.messages import Incoming, Reply, Visibility
-from dialogs.ports import AddClubRun, ClubRunInfo, Effect, RemoveClubRun, SetClubSummary, SetClubTimezone
+from dialogs.ports import ClubChange, ClubRunInfo, Effect
 
 logger = logging.getLogger(__name__)
 
@@ -72,7 +72,7 @@ def handle(ctx: Context, incoming: Incoming) -> Outcome:
         zone = timezones.resolve(rest)
         if zone is None:
             return _say("I don't know that time zone. Try a city or a zone like Europe/London.", ctx)
-        return _say(f"Club time zone set to {zone}.", ctx, SetClubTimezone(zone))
+        return _say(f"Club time zone set to {zone}.", ctx, ClubChange(timezone=zone))
     if action == "add":
         match = _ADD.match(rest.strip())
         day = match and next((i for i, d in enumerate(WEEKDAYS) if match.group("day").lower().startswith(d)), None)
@@ -82,12 +82,12 @@ def handle(ctx: Context, incoming: Incoming) -> Outcome:
         if hour > 23 or minute > 59:
             return _say(f"{hour}:{minute:02d} isn't a time of day. Use 24-hour time, e.g. 18:30.", ctx)
         run = ClubRunInfo(run_id=0, weekday=day, time=f"{hour:02d}:{minute:02d}", place=match.group("place").strip()[:80])
-        return _say(f"Added: {describe(run)}. I'll post a warm-up reminder here before it.", ctx, AddClubRun(run))
+        return _say(f"Added: {describe(run)}. I'll post a warm-up reminder here before it.", ctx, ClubChange(add=run))
     runs = ctx.store.club_runs(*club)
     if not rest.strip().isdecimal() or not 1 <= int(rest) <= len(runs):
         return _say(f"Which run? Send /clubrun remove N with N from 1 to {len(runs)} (see /clubrun list).", ctx)
     gone = runs[int(rest) - 1]
-    return _say(f"Removed: {describe(gone)}.", ctx, RemoveClubRun(gone.run_id))
+    return _say(f"Removed: {describe(gone)}.", ctx, ClubChange(remove=gone.run_id))
 
 
 def summary(ctx: Context, choice: str) -> Outcome:
@@ -97,5 +97,5 @@ def summary(ctx: Context, choice: str) -> Outcome:
         return _say(TEXTS["summary_usage"], ctx)
     logger.info("club summary turned %s", choice)
     if choice == "off":
-        return _say(TEXTS["summary_off"], ctx, SetClubSummary(False))
-    return _say(TEXTS["summary_on"].format(zone=ctx.store.club_timezone(*club)), ctx, SetClubSummary(True))
+        return _say(TEXTS["summary_off"], ctx, ClubChange(summary=False))
+    return _say(TEXTS["summary_on"].format(zone=ctx.store.club_timezone(*club)), ctx, ClubChange(summary=True))

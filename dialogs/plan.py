@@ -14,7 +14,7 @@ from typing import Any
 from dialogs import parsing, timezones
 from dialogs.flow import Context, NotUnderstood, Outcome, Question, ask, fresh, idle, read_answer
 from dialogs.messages import Incoming, Reply
-from dialogs.ports import AnswerFollowup, PlanInfo, SetPlan, Snooze
+from dialogs.ports import PlanInfo, ReminderReply, SetPlan
 from dialogs.reminders.schedule import FOLLOWUP_DELAY, SNOOZES, in_quiet, wall_to_utc
 from dialogs.reminders.texts import ANSWER_TEXTS, FOLLOWUP_ANSWERS, see_doctor_text
 
@@ -373,7 +373,7 @@ def followup_button(ctx: Context, incoming: Incoming) -> Outcome:
         text = ""  # the next-morning rule (or the doctor's check) says what next instead of the generic "ease back in"
     text = "\n\n".join(t for t in [text, *coached.lines] if t)
     buttons = (coached.buttons,) if coached.buttons else ()
-    effects = [AnswerFollowup(info.reminder_id, answer, next_due), *coached.effects]
+    effects = [ReminderReply(info.reminder_id, answer=answer, next_due=next_due), *coached.effects]
     return Outcome([Reply(text=text, buttons=buttons, kind=kind)], fresh(ctx.conversation), effects=effects)
 
 
@@ -387,5 +387,5 @@ def snooze_button(ctx: Context, incoming: Incoming) -> Outcome:
     local = timezones.local(due, ctx.profile.timezone)
     when = f"{local:%H:%M}" if parsed[1] == "1h" else f"{local:%a %H:%M}"
     reply = Reply(text=ANSWER_TEXTS["snoozed"].format(time=when))
-    return Outcome([reply], fresh(ctx.conversation), effects=[Snooze(parsed[0], due)])
+    return Outcome([reply], fresh(ctx.conversation), effects=[ReminderReply(parsed[0], snooze_until=due)])
 

@@ -139,56 +139,29 @@ class SetPlan:
 
 
 @dataclass(frozen=True)
-class AnswerFollowup:
-    """Record the answer to the runner's own follow-up once, and schedule the next stage if `next_due`."""
+class ReminderReply:
+    """A press on one of the runner's own reminders: a follow-up answer, recorded once (and the next
+    stage scheduled at `next_due` if set), or a snooze (the reminder sent again at `snooze_until`)."""
 
     reminder_id: int
-    answer: str  # better | same | worse
-    next_due: datetime | None
+    answer: str | None = None  # better | same | worse
+    next_due: datetime | None = None
+    snooze_until: datetime | None = None
 
 
 @dataclass(frozen=True)
-class Snooze:
-    """Send the runner's own reminder again at `due` (read `snoozable` first)."""
+class ClubChange:
+    """One /clubrun change to the address's group (the only effect a group message has): set its
+    time zone, add or remove a weekly run, or turn the weekly anonymous summary on or off."""
 
-    reminder_id: int
-    due: datetime
-
-
-@dataclass(frozen=True)
-class SetClubTimezone:
-    """A group's club time zone (/clubrun timezone); the address's chat is the club."""
-
-    zone: str
+    timezone: str | None = None
+    add: ClubRunInfo | None = None
+    remove: int | None = None  # a club run's id
+    summary: bool | None = None
 
 
-@dataclass(frozen=True)
-class AddClubRun:
-    """A weekly club run for the address's group (/clubrun add)."""
-
-    run: ClubRunInfo
-
-
-@dataclass(frozen=True)
-class RemoveClubRun:
-    """Drop one of the address's group's club runs (/clubrun remove)."""
-
-    run_id: int
-
-
-@dataclass(frozen=True)
-class SetClubSummary:
-    """Turn the address's group's weekly anonymous summary on or off."""
-
-    on: bool
-
-
-PLAN_EFFECTS = (SetPlan, AnswerFollowup, Snooze)
-CLUB_EFFECTS = (SetClubTimezone, AddClubRun, RemoveClubRun, SetClubSummary)  # the only effects a group message has
-Effect = (
-    NewRun | Forget | RemoveRun | EditRun | CoachNote | SetPlan | AnswerFollowup | Snooze
-    | SetClubTimezone | AddClubRun | RemoveClubRun | SetClubSummary
-)
+PLAN_EFFECTS = (SetPlan, ReminderReply)
+Effect = NewRun | Forget | RemoveRun | EditRun | CoachNote | SetPlan | ReminderReply | ClubChange
 
 
 @dataclass

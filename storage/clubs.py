@@ -7,7 +7,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from dialogs.messages import Address
-from dialogs.ports import AddClubRun, ClubRunInfo, RemoveClubRun, SetClubSummary, SetClubTimezone
+from dialogs.ports import ClubChange, ClubRunInfo
 from storage import reminders, turns
 from storage.tables import Club, ClubMember, ClubRun, Runner, utcnow
 
@@ -21,18 +21,16 @@ class ClubStore:
         raise NotImplementedError
 
 
-    def apply_club_effect(
-        self, platform: str, chat_id: str, effect: SetClubTimezone | AddClubRun | RemoveClubRun | SetClubSummary
-    ) -> None:
-        """Applies one of a group step's club effects (dialogs.ports.CLUB_EFFECTS) in the open turn."""
-        if isinstance(effect, SetClubTimezone):
-            self.set_club_timezone(platform, chat_id, effect.zone)
-        elif isinstance(effect, AddClubRun):
-            self.add_club_run(platform, chat_id, effect.run)
-        elif isinstance(effect, RemoveClubRun):
-            self.remove_club_run(platform, chat_id, effect.run_id)
-        else:
-            self.set_club_summary(platform, chat_id, effect.on)
+    def apply_club_change(self, platform: str, chat_id: str, change: ClubChange) -> None:
+        """Applies a group step's /clubrun change in the open turn."""
+        if change.timezone is not None:
+            self.set_club_timezone(platform, chat_id, change.timezone)
+        if change.add is not None:
+            self.add_club_run(platform, chat_id, change.add)
+        if change.remove is not None:
+            self.remove_club_run(platform, chat_id, change.remove)
+        if change.summary is not None:
+            self.set_club_summary(platform, chat_id, change.summary)
 
     def note_club_member(self, address: Address) -> None:
         """Records that the runner used a command in this group (only a runner we already know)."""

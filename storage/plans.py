@@ -10,7 +10,7 @@ from sqlmodel import Session, select
 
 from dialogs.reminders import schedule
 from dialogs.messages import Address
-from dialogs.ports import AnswerFollowup, FollowupInfo, PlanInfo, ScheduledInfo, SetPlan, Snooze
+from dialogs.ports import FollowupInfo, PlanInfo, ReminderReply, ScheduledInfo, SetPlan
 from storage import turns
 from storage.reminders import (
     CLAIMED,
@@ -103,14 +103,14 @@ class ReminderStore:
             row = self._own(session, address, reminder_id)
             return row is not None and row.state == SENT
 
-    def apply_plan_effect(self, address: Address, effect: SetPlan | AnswerFollowup | Snooze) -> None:
+    def apply_plan_effect(self, address: Address, effect: SetPlan | ReminderReply) -> None:
         """Applies one of a step's reminder effects (dialogs.ports.PLAN_EFFECTS) in the open turn."""
         if isinstance(effect, SetPlan):
             self.set_plan(address, effect.plan, effect.now)
-        elif isinstance(effect, AnswerFollowup):
+        elif effect.answer is not None:
             self.answer_followup(address, effect.reminder_id, effect.answer, effect.next_due)
-        else:
-            self.snooze(address, effect.reminder_id, effect.due)
+        elif effect.snooze_until is not None:
+            self.snooze(address, effect.reminder_id, effect.snooze_until)
 
     def snooze(self, address: Address, reminder_id: int, due: datetime) -> bool:
         with turns.using(self.engine, write=True) as session:

@@ -16,7 +16,7 @@ from sqlmodel import Session, SQLModel, select
 
 from dialogs.messages import Address, ChatKind
 from dialogs.models import Profile, RunRecord
-from dialogs.ports import CLUB_EFFECTS, PLAN_EFFECTS, Change, Conversation, Effect, Forget, NewRun, Snapshot
+from dialogs.ports import PLAN_EFFECTS, ClubChange, Change, Conversation, Effect, Forget, NewRun, Snapshot
 from storage import coaching, reminders, turns
 from storage.clubs import ClubStore
 from storage.plans import ReminderStore
@@ -179,9 +179,9 @@ class SqlStore(ClubStore, ReminderStore, coaching.CoachingStore):
     def _apply_club(self, address: Address, effects: list[Effect]) -> None:
         """Applies a group message's club effects; a group message never writes anything about the runner."""
         for effect in effects:
-            if not isinstance(effect, CLUB_EFFECTS):
+            if not isinstance(effect, ClubChange):
                 raise ValueError(f"{type(effect).__name__} cannot come from a group message")
-            self.apply_club_effect(address.platform, address.chat_id, effect)
+            self.apply_club_change(address.platform, address.chat_id, effect)
 
     @staticmethod
     def _reachable_here(address: Address, loaded: Loaded) -> bool:
