@@ -24,7 +24,7 @@ from typing import Awaitable, Callable, Protocol, Sequence, TextIO
 from bot.outbound import Delivery, Sender
 from dialogs.engine import Engine
 from dialogs.imports import MAX_BYTES
-from dialogs.messages import Address, Attachment, Button, ChatKind, Incoming, Reply
+from dialogs.messages import Address, Attachment, Button, ChatKind, Incoming, IncomingKind, Reply, ReplyKind
 from dialogs.ports import IDLE
 
 logger = logging.getLogger(__name__)
@@ -94,7 +94,7 @@ def read_file(address: Address, path_text: str) -> Incoming | None:
     size = path.stat().st_size
     with path.open("rb") as handle:
         content = handle.read(MAX_BYTES + 1)  # never read more than the coach would accept
-    return Incoming(address=address, attachment=Attachment(path.name, size, content), kind="attachment")
+    return Incoming(address=address, attachment=Attachment(path.name, size, content), kind=IncomingKind.ATTACHMENT)
 
 
 def to_incoming(address: Address, text: str, buttons: list[Button]) -> Incoming:
@@ -278,7 +278,7 @@ async def _chat(
             replies = await engine.handle(incoming)
             shown = screen.turn(replies)
             if question is not None:
-                asked = any(reply.kind == "question" for reply in replies)
+                asked = any(reply.kind == ReplyKind.QUESTION for reply in replies)
                 await _remember(engine, address, question, (shown, screen.buttons) if asked else None)
     finally:
         if dispatcher is not None:

@@ -22,7 +22,7 @@ from dialogs.reminders import texts as reminder_texts
 from dialogs.safety import confirm, signs
 from dialogs.safety.care import services_for
 from dialogs.flow import Context, Outcome, ReadOnlyStore, fresh, idle, parse_answer_payload
-from dialogs.messages import MAX_TEXT_CHARS, Button, Incoming, Reply, Visibility, rows
+from dialogs.messages import MAX_TEXT_CHARS, Button, Incoming, IncomingKind, Reply, ReplyKind, Visibility, rows
 from dialogs.models import Profile
 from dialogs.ports import IDLE, Store
 
@@ -52,7 +52,7 @@ def go_private(text: str, command: str = "checkin") -> Reply:
         text=text,
         buttons=rows([Button("Continue privately", f"/{command}")]),
         visibility=Visibility.ANYWHERE,
-        kind="go_private",
+        kind=ReplyKind.GO_PRIVATE,
     )
 
 
@@ -75,7 +75,7 @@ class Engine:
         keeps one runner's messages in the order they came (bench/turn_driver_bench.py
         measured both).
         """
-        if incoming.kind == "attachment":
+        if incoming.kind == IncomingKind.ATTACHMENT:
             await imports.read_ahead(incoming)  # the reader process's seconds pass outside the turn's lock
         if not getattr(self.store, "waits_on_network", False):
             return self.handle_sync(incoming)
@@ -113,7 +113,7 @@ class Engine:
         except Exception:
             logger.exception("could not %s state for %s", "load" if stage == "load" else "save", incoming.address.runner_key)
             return [Reply(text=LOAD_FAILED if stage == "load" else SAVE_FAILED)]
-        if incoming.address.is_group and incoming.kind == "command" and ctx.known:
+        if incoming.address.is_group and incoming.kind == IncomingKind.COMMAND and ctx.known:
             self._note_member(incoming)  # after the turn: a failure here costs only the count
         return outcome.replies
 
@@ -127,30 +127,30 @@ class Engine:
     def route(self, ctx: Context, incoming: Incoming) -> Outcome:
         """Decides what handles the message: a command, a button, or the current step."""
         unchanged = fresh(ctx.conversation)
-        if incoming.kind == "text" and len(incoming.text) > MAX_TEXT_CHARS:
+        if incoming.kind == IncomingKind.TEXT and len(incoming.text) > MAX_TEXT_CHARS:
             note = (
                 f"That message is {len(incoming.text)} characters; I read up to {MAX_TEXT_CHARS}. "
                 "Could you send a shorter version?"
             )
             return Outcome([Reply(text=note)], unchanged)
-        if incoming.kind == "button" and incoming.payload and incoming.payload.startswith("/"):
+        if incoming.kind == IncomingKind.BUTTON and incoming.payload and incoming.payload.startswith("/"):
             command, _, args = incoming.payload[1:].partition(" ")
-            incoming = Incoming(address=incoming.address, command=command, args=args, kind="command")
+            incoming = Incoming(address=incoming.address, command=command, args=args, kind=IncomingKind.COMMAND)
         screened = self.screen(ctx, incoming)
         if screened is not None:
             return screened
         if incoming.address.is_group:
             return self.group(ctx, incoming)
-        if incoming.kind == "attachment":
+        if incoming.kind == IncomingKind.ATTACHMENT:
             return imports.handle(ctx, incoming)
-        if incoming.kind == "location":
+        if incoming.kind == IncomingKind.LOCATION:
             return self.location(ctx, incoming)
-        if incoming.kind == "unsupported":
+        if incoming.kind == IncomingKind.UNSUPPORTED:
             note = "I can read text, button taps and GPX/FIT run files. Tell me about your run in words, or try /help."
             return Outcome([Reply(text=note, visibility=Visibility.ANYWHERE)], unchanged)
-        if incoming.kind == "command":
+        if incoming.kind == IncomingKind.COMMAND:
             return self.command(ctx, incoming)
-        if incoming.kind == "button":
+        if incoming.kind == IncomingKind.BUTTON:
             return self.button(ctx, incoming)
         if not incoming.text.strip():
             return Outcome([Reply(text="That message was empty. Tell me about your run, or send /help.")], unchanged)
@@ -164,8 +164,9 @@ class Engine:
         one gets a direct question. A check-in screens its own answers, so there it
         only steps in for an emergency.
         """
-        text = incoming.text if incoming.kind == "text" else incoming.args if incoming.kind == "command" else ""
-        if not text.strip() or (incoming.kind == "command" and incoming.command == "checkin"):
+        kind = incoming.kind
+        text = incoming.text if kind == IncomingKind.TEXT else incoming.args if kind == IncomingKind.COMMAND else ""
+        if not text.strip() or (incoming.kind == IncomingKind.COMMAND and incoming.command == "checkin"):
             return None
         findings = signs.find(text)
         if not findings.emergency and (not findings.ask or incoming.address.is_group):
@@ -179,13 +180,13 @@ class Engine:
         if findings.emergency:
             if in_checkin:
                 return checkin.escalate(ctx, list(findings.signs))
-            if state == IDLE and ctx.profile.onboarded and incoming.kind == "text":
+            if state == IDLE and ctx.profile.onboarded and incoming.kind == IncomingKind.TEXT:
                 return checkin.start(ctx, incoming.text)  # logs the run with its emergency answer
             logger.info("emergency words outside a check-in: emergency answer given")
             return Outcome([advice.emergency_reply(care)], idle(ctx.conversation))
         if in_checkin or state.startswith(f"{confirm.PREFIX}:"):
             return None
-        if state == IDLE and ctx.profile.onboarded and incoming.kind == "text":
+        if state == IDLE and ctx.profile.onboarded and incoming.kind == IncomingKind.TEXT:
             return None  # a run report: the check-in asks its direct question first
         return confirm.ask_about(ctx, findings.ask[0])
 
@@ -265,7 +266,7 @@ class Engine:
     def group(self, ctx: Context, incoming: Incoming) -> Outcome:
         """Answers in a group without ever asking about or repeating pain."""
         unchanged = fresh(ctx.conversation)
-        if incoming.kind == "command":
+        if incoming.kind == IncomingKind.COMMAND:
             name = incoming.command or ""
             if name in GROUP_HANDLERS:
                 return GROUP_HANDLERS[name](ctx, incoming)
@@ -281,12 +282,12 @@ class Engine:
             if name in PRIVATE_COMMANDS:
                 return Outcome([go_private("Let's do that in a private chat.", name)], unchanged)
             return Outcome([], unchanged)
-        if incoming.kind == "button" and (incoming.payload or "").startswith(GROUP_SAFE_DETAILS):
+        if incoming.kind == IncomingKind.BUTTON and (incoming.payload or "").startswith(GROUP_SAFE_DETAILS):
             replies = advice.detail((incoming.payload or "")[2:]) or []
             return Outcome(
                 [Reply(text=r.text, buttons=r.buttons, visibility=Visibility.ANYWHERE) for r in replies], unchanged
             )
-        if incoming.kind == "text" and parsing.parse_has_pain(incoming.text):
+        if incoming.kind == IncomingKind.TEXT and parsing.parse_has_pain(incoming.text):
             text = "Thanks for telling me. Let's talk about that privately, where only you and I can see it."
             return Outcome([go_private(text)], unchanged)
         return Outcome([], unchanged)
@@ -298,7 +299,8 @@ def _start(ctx: Context, incoming: Incoming) -> Outcome:
     if deep_link == "checkin" or (deep_link and deep_link not in PRIVATE_COMMANDS and ctx.profile.onboarded):
         return checkin.start(ctx)
     if deep_link in PRIVATE_COMMANDS and deep_link != "start":
-        return PRIVATE_COMMANDS[deep_link](ctx, Incoming(address=incoming.address, command=deep_link, kind="command"))
+        linked = Incoming(address=incoming.address, command=deep_link, kind=IncomingKind.COMMAND)
+        return PRIVATE_COMMANDS[deep_link](ctx, linked)
     if ctx.profile.onboarded:
         text = f"Welcome back, {ctx.profile.name or 'runner'}. " + commands.HELP
         return Outcome([Reply(text=text)], idle(ctx.conversation))

@@ -7,8 +7,8 @@ or the terminal.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from enum import Enum
+from dataclasses import dataclass
+from enum import Enum, StrEnum
 
 MAX_PAYLOAD_BYTES = 64  # Telegram's callback_data cap
 MAX_BUTTONS_PER_ROW = 5  # Discord's action-row cap
@@ -24,6 +24,28 @@ class ChatKind(str, Enum):
 class Visibility(str, Enum):
     ANYWHERE = "anywhere"  # may be shown in a group channel
     PRIVATE = "private"  # must only reach the runner (pain, triage, advice)
+
+
+class IncomingKind(StrEnum):
+    """What an `Incoming` is. A StrEnum, so it compares equal to the plain strings flows used before."""
+
+    TEXT = "text"  # typed words (`text`)
+    COMMAND = "command"  # "/name args" (`command`, `args`; `text` keeps what was typed)
+    BUTTON = "button"  # a pressed button (`payload`)
+    ATTACHMENT = "attachment"  # a file (`attachment`; `text` is its caption)
+    LOCATION = "location"  # a shared location, already turned into a time-zone name (`text`, "" if none)
+    UNSUPPORTED = "unsupported"  # anything else the platform delivered (a sticker, a voice note)
+
+
+class ReplyKind(StrEnum):
+    """What a `Reply` is, for adapters that treat some differently. Compares equal to the plain strings."""
+
+    MESSAGE = "message"  # anything else
+    QUESTION = "question"  # asks something; the terminal keeps it to show again after a restart
+    ADVICE = "advice"  # coaching notes
+    EMERGENCY = "emergency"  # the emergency answer
+    REMINDER = "reminder"  # sent unprompted by the dispatcher
+    GO_PRIVATE = "go_private"  # group-safe, with a "/command" button that continues in a private chat
 
 
 @dataclass(frozen=True)
@@ -64,7 +86,7 @@ class Incoming:
     args: str = ""
     payload: str | None = None
     attachment: Attachment | None = None
-    kind: str = "text"  # text | command | button | attachment | unsupported
+    kind: IncomingKind = IncomingKind.TEXT
     is_admin: bool = False  # the adapter checked the sender administers this group
 
     @classmethod
@@ -74,12 +96,12 @@ class Incoming:
         if stripped.startswith("/") and len(stripped) > 1:
             head, _, rest = stripped[1:].partition(" ")
             name = head.split("@", 1)[0].lower()
-            return cls(address=address, text=stripped, command=name, args=rest.strip(), kind="command")
-        return cls(address=address, text=text, kind="text")
+            return cls(address=address, text=stripped, command=name, args=rest.strip(), kind=IncomingKind.COMMAND)
+        return cls(address=address, text=text, kind=IncomingKind.TEXT)
 
     @classmethod
     def button(cls, address: Address, payload: str) -> "Incoming":
-        return cls(address=address, payload=payload, kind="button")
+        return cls(address=address, payload=payload, kind=IncomingKind.BUTTON)
 
 
 @dataclass(frozen=True)
@@ -103,7 +125,7 @@ class Reply:
     visibility: Visibility = Visibility.PRIVATE
     image: bytes | None = None
     document: tuple[str, bytes] | None = None  # (filename, content)
-    kind: str = "message"  # message | emergency | advice | question
+    kind: ReplyKind = ReplyKind.MESSAGE
     asks_location: bool = False  # the coach would take a shared location here (adapters that can offer a button do)
 
     def __post_init__(self) -> None:

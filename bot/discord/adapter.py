@@ -33,7 +33,7 @@ from bot.discord.views import PayloadButton, build_view
 from bot.logs import update_fields
 from bot.outbound import Delivery
 from bot.startup import StartupError, discord_problem, first_line
-from dialogs.messages import Address, Attachment, ChatKind, Incoming, Reply, Visibility
+from dialogs.messages import Address, Attachment, ChatKind, Incoming, IncomingKind, Reply, ReplyKind, Visibility
 
 logger = logging.getLogger(__name__)
 
@@ -50,7 +50,7 @@ def _log_handled(event_id: int, incoming: Incoming, replies: int, outcome: str, 
     from dialogs.engine import GROUP_HANDLERS, PRIVATE_COMMANDS
 
     command = None
-    if incoming.kind == "command":
+    if incoming.kind == IncomingKind.COMMAND:
         command = incoming.command if incoming.command in PRIVATE_COMMANDS or incoming.command in GROUP_HANDLERS else "other"
     fields = update_fields(
         PLATFORM, event_id, incoming.address.user_id, chat_kind=incoming.address.chat_kind.value, kind=incoming.kind,
@@ -167,7 +167,7 @@ def render(reply: Reply) -> list[dict[str, Any]]:
 
 def _requested_command(incoming: Incoming) -> str | None:
     """The command the runner asked for: a slash command's name, or a "/command" button's."""
-    if incoming.kind == "command":
+    if incoming.kind == IncomingKind.COMMAND:
         return incoming.command
     if incoming.payload and incoming.payload.startswith("/"):
         return incoming.payload[1:].partition(" ")[0]
@@ -268,11 +268,12 @@ class DiscordAdapter:
             return
         address = Address(PLATFORM, str(message.channel.id), str(message.author.id), ChatKind.PRIVATE)
         if message.attachments:
-            incoming = Incoming(address, attachment=await self._download(message.attachments[0]), kind="attachment")
+            attachment = await self._download(message.attachments[0])
+            incoming = Incoming(address, attachment=attachment, kind=IncomingKind.ATTACHMENT)
         elif message.content:
             incoming = Incoming.from_text(address, message.content)
         else:
-            incoming = Incoming(address, kind="unsupported")
+            incoming = Incoming(address, kind=IncomingKind.UNSUPPORTED)
         started = time.monotonic()
         replies = await self.engine.handle(incoming)
         delivery = await self.send(address, replies)
@@ -296,9 +297,8 @@ class DiscordAdapter:
             return
         address = self._address(interaction)
         text = f"/{name} {args}".strip()
-        incoming = Incoming(
-            address, text=text, command=name, args=args, kind="command", is_admin=self._is_club_admin(interaction)
-        )
+        admin = self._is_club_admin(interaction)
+        incoming = Incoming(address, text=text, command=name, args=args, kind=IncomingKind.COMMAND, is_admin=admin)
         await self._answer(interaction, incoming)
 
     async def on_button(self, interaction: discord.Interaction[Any], payload: str) -> None:
@@ -306,7 +306,8 @@ class DiscordAdapter:
         if not self._track():
             return
         address = self._address(interaction)
-        incoming = Incoming(address, payload=payload, kind="button", is_admin=self._is_club_admin(interaction))
+        admin = self._is_club_admin(interaction)
+        incoming = Incoming(address, payload=payload, kind=IncomingKind.BUTTON, is_admin=admin)
         await self._answer(interaction, incoming)
 
     def _address(self, interaction: discord.Interaction[Any]) -> Address:
@@ -356,7 +357,7 @@ class DiscordAdapter:
         requested = _requested_command(incoming)
         shown: list[Reply] = []
         for reply in replies:
-            if reply.kind == "go_private" and _offered_command(reply) == requested:
+            if reply.kind == ReplyKind.GO_PRIVATE and _offered_command(reply) == requested:
                 shown.append(await self._continue_in_dm(interaction, incoming, reply))
             elif reply.visibility is Visibility.PRIVATE:
                 logger.warning("discord: engine gave a private reply to a server command; moving it to DM")
@@ -367,7 +368,7 @@ class DiscordAdapter:
 
     async def _continue_in_dm(self, interaction: discord.Interaction[Any], incoming: Incoming, reply: Reply) -> Reply:
         """Run the asked-for command privately in the runner's DMs; say ephemerally where it went."""
-        if incoming.kind == "command":
+        if incoming.kind == IncomingKind.COMMAND:
             command, args = incoming.command or "start", incoming.args
         else:
             command, _, args = (incoming.payload or "/start")[1:].partition(" ")
@@ -378,8 +379,8 @@ class DiscordAdapter:
             logger.warning("discord: could not open a DM channel (status %s)", error.status)
             return Reply(text=DM_FAILED, visibility=Visibility.ANYWHERE)
         address = Address(PLATFORM, str(channel.id), str(user.id), ChatKind.PRIVATE)
-        if reply.kind == "go_private":
-            private = Incoming(address, text=f"/{command} {args}".strip(), command=command, args=args, kind="command")
+        if reply.kind == ReplyKind.GO_PRIVATE:
+            private = Incoming(address, text=f"/{command} {args}".strip(), command=command, args=args, kind=IncomingKind.COMMAND)
             dm_replies = await self.engine.handle(private)
         else:
             dm_replies = [reply]

@@ -67,7 +67,7 @@ from bot.telegram.pacing import PacedRateLimiter
 from bot.telegram.replies import Outbox, ReplyDrawer, RetryPolicy, quietly
 from bot.telegram.request import AiohttpRequest
 from bot.telegram.webhook import WebhookServer
-from dialogs.messages import Address, Attachment, ChatKind, Incoming, Reply, Visibility
+from dialogs.messages import Address, Attachment, ChatKind, Incoming, IncomingKind, Reply, Visibility
 
 logger = logging.getLogger(__name__)
 
@@ -231,9 +231,9 @@ class TelegramAdapter:
             incoming = self._incoming(message, address)
             if incoming is None:
                 return
-            if incoming.kind == "attachment":
+            if incoming.kind == IncomingKind.ATTACHMENT:
                 incoming = await self._download(incoming, message)
-            if address.is_group and incoming.kind == "command" and menus.needs_admin_check(incoming.command):
+            if address.is_group and incoming.kind == IncomingKind.COMMAND and menus.needs_admin_check(incoming.command):
                 incoming = _with_admin(incoming, await self._is_admin(chat.id, message.from_user.id, message))
             await self._turn(address, incoming, update.update_id)
         finally:
@@ -246,7 +246,7 @@ class TelegramAdapter:
             if address.is_group:
                 text = self._strip_mention(text)
             incoming = Incoming.from_text(address, text)
-            if incoming.kind == "command":
+            if incoming.kind == IncomingKind.COMMAND:
                 head = text.strip().split(maxsplit=1)[0]
                 _, at, target = head.partition("@")
                 if at and target.lower() != self.username.lower():
@@ -255,11 +255,12 @@ class TelegramAdapter:
         if address.is_group:
             return None  # photos and files in a club chat are not for the coach
         if message.document is not None:
-            return Incoming(address=address, text=message.caption or "", kind="attachment")  # content: _download
+            caption = message.caption or ""
+            return Incoming(address=address, text=caption, kind=IncomingKind.ATTACHMENT)  # content: _download
         if message.location is not None:
             zone = zone_at(message.location.latitude, message.location.longitude)
-            return Incoming(address=address, text=zone or "", kind="location")
-        return Incoming(address=address, text=message.caption or "", kind="unsupported")
+            return Incoming(address=address, text=zone or "", kind=IncomingKind.LOCATION)
+        return Incoming(address=address, text=message.caption or "", kind=IncomingKind.UNSUPPORTED)
 
     async def _download(self, incoming: Incoming, message: Message) -> Incoming:
         """Attaches the document's bytes (when small enough) for the engine to read."""
@@ -436,7 +437,7 @@ def _polling_failed(error: TelegramError) -> None:
 
 def _command_name(incoming: Incoming) -> str | None:
     """The command's name for a log line if it is one of ours; anything typed after a slash is the runner's words."""
-    if incoming.kind != "command":
+    if incoming.kind != IncomingKind.COMMAND:
         return None
     name = incoming.command or ""
     return name if name in menus.engine_commands() else "other"
