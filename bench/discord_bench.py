@@ -42,7 +42,7 @@ async def run(runners: int, messages: int, slash: int) -> None:
     with tempfile.TemporaryDirectory() as folder:
         store = SqlStore(open_database(f"sqlite:///{folder}/bench.db"))
         settings = Settings(_env_file=None, discord_token=SecretStr("bench"), discord_guild_id=int(fake.guild_id))  # type: ignore[call-arg]
-        adapter = DiscordAdapter(settings, Engine(store), store, client_options={"guild_ready_timeout": 0.05})
+        adapter = DiscordAdapter(settings, Engine(store), client_options={"guild_ready_timeout": 0.05})
         await adapter.start()
         users = [fake.user(f"runner{n}") for n in range(runners)]
 

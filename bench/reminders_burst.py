@@ -116,7 +116,7 @@ async def burst(url: str, api_url: str) -> dict[str, Any]:
     database = open_database(url)
     store = SqlStore(database)
     settings = Settings(_env_file=None, telegram_token=TOKEN, telegram_api_url=api_url, database_url=url)
-    adapter = TelegramAdapter(settings, Engine(store), store, poll_timeout=1)  # production rate limiter
+    adapter = TelegramAdapter(settings, Engine(store), poll_timeout=1)  # production rate limiter
     await adapter.start()
     dispatcher = Dispatcher(database, {"telegram": adapter}, lambda: DUE + timedelta(seconds=30), store=store)
     started = time.perf_counter()

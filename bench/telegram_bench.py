@@ -145,7 +145,7 @@ async def run_backstride(api: FakeBotApi, runners: int, per_runner: int, folder:
                     if button.label == text:
                         await engine.handle(Incoming.button(address, button.payload))
     settings = Settings(_env_file=None, telegram_token=TOKEN, telegram_api_url=api.url)
-    adapter = TelegramAdapter(settings, engine, store, rate_limit=False, poll_timeout=10)
+    adapter = TelegramAdapter(settings, engine, rate_limit=False, poll_timeout=10)
     turns = Turns()
     adapter.on_handled = turns.done
     await adapter.start()

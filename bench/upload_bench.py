@@ -93,7 +93,7 @@ async def main() -> None:
         await onboard(engine, 7001)
         await onboard(engine, 7002)
         adapter = TelegramAdapter(Settings(_env_file=None, telegram_token=TOKEN, telegram_api_url=api.url),
-                                  engine, store, rate_limit=False, poll_timeout=2)
+                                  engine, rate_limit=False, poll_timeout=2)
         await adapter.start()
         print(f"bot RSS before any upload: {rss_mb():.0f} MB (peak so far {peak_rss_mb():.0f} MB)")
         try:

@@ -18,17 +18,17 @@ from bot.outbound import Adapter
 logger = logging.getLogger(__name__)
 
 
-def build_adapters(settings: Settings, engine, store) -> list[Adapter]:  # type: ignore[no-untyped-def]
+def build_adapters(settings: Settings, engine) -> list[Adapter]:  # type: ignore[no-untyped-def]
     """Creates an adapter for every platform whose token is set."""
     adapters: list[Adapter] = []
     if settings.telegram_token:
         from bot.telegram.adapter import TelegramAdapter
 
-        adapters.append(TelegramAdapter(settings, engine, store))
+        adapters.append(TelegramAdapter(settings, engine))
     if settings.discord_token:
         from bot.discord.adapter import DiscordAdapter
 
-        adapters.append(DiscordAdapter(settings, engine, store))
+        adapters.append(DiscordAdapter(settings, engine))
     return adapters
 
 
@@ -55,7 +55,7 @@ async def serve(settings: Settings, stop: asyncio.Event | None = None) -> None:
     database = open_engine(settings.database_url)
     store = SqlStore(database)
     engine = Engine(store)
-    adapters = build_adapters(settings, engine, store)
+    adapters = build_adapters(settings, engine)
     stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):

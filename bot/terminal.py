@@ -25,7 +25,6 @@ from bot.outbound import Delivery, Sender
 from dialogs.engine import Engine
 from dialogs.imports import MAX_BYTES
 from dialogs.messages import Address, Attachment, Button, ChatKind, Incoming, IncomingKind, Reply, ReplyKind
-from dialogs.ports import IDLE
 
 logger = logging.getLogger(__name__)
 
@@ -290,14 +289,14 @@ async def _chat(
 async def _resume(engine: Engine, address: Address, screen: Screen, question: OpenQuestion) -> None:
     """Shows the question that was open when the terminal last closed, with its numbers."""
     try:
-        conversation = (await asyncio.to_thread(engine.store.load, address)).conversation
+        number = await asyncio.to_thread(engine.open_question, address)
     except Exception:  # noqa: BLE001  the chat itself still works; only the reminder of the question is lost
         logger.warning("could not read the conversation to show the open question")
         return
-    if conversation.state == IDLE:
+    if number is None:
         question.drop()
         return
-    found = question.recall(conversation.question)
+    found = question.recall(number)
     if found is not None:
         text, screen.buttons = found
         screen.write(TEXTS["resumed"] + text + "\n")
@@ -308,11 +307,11 @@ async def _remember(
 ) -> None:
     """Keeps a turn that asked a question while it is open; forgets it once the chat is at rest."""
     try:
-        conversation = (await asyncio.to_thread(engine.store.load, address)).conversation
+        number = await asyncio.to_thread(engine.open_question, address)
     except Exception:  # noqa: BLE001  only the restart convenience is lost
         logger.warning("could not read the conversation to keep the open question")
         return
-    if conversation.state == IDLE:
+    if number is None:
         question.drop()
     elif asked is not None:
-        question.keep(conversation.question, *asked)
+        question.keep(number, *asked)

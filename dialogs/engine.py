@@ -22,9 +22,10 @@ from dialogs.reminders import texts as reminder_texts
 from dialogs.safety import confirm, signs
 from dialogs.safety.care import services_for
 from dialogs.flow import Context, Outcome, ReadOnlyStore, fresh, idle, parse_answer_payload
-from dialogs.messages import MAX_TEXT_CHARS, Button, Incoming, IncomingKind, Reply, ReplyKind, Visibility, rows
+from dialogs.messages import MAX_TEXT_CHARS, PLATFORM_EVENTS, Address, Button, Incoming, IncomingKind, Reply, ReplyKind
+from dialogs.messages import Visibility, rows
 from dialogs.models import Profile
-from dialogs.ports import IDLE, Store
+from dialogs.ports import IDLE, Change, ChatMigrated, ClubActive, Conversation, Effect, RunnerBlocked, Store
 
 logger = logging.getLogger(__name__)
 
@@ -75,6 +76,11 @@ class Engine:
         keeps one runner's messages in the order they came (bench/turn_driver_bench.py
         measured both).
         """
+        if incoming.kind in PLATFORM_EVENTS:
+            await self._off_loop(self.notice, incoming)
+            if incoming.kind != IncomingKind.JOINED:
+                return []
+            incoming = Incoming.from_text(incoming.address, "/help")  # a new group hears what the coach does
         if incoming.kind == IncomingKind.ATTACHMENT:
             await imports.read_ahead(incoming)  # the reader process's seconds pass outside the turn's lock
         if not getattr(self.store, "waits_on_network", False):
@@ -85,6 +91,34 @@ class Engine:
             in_order = self._in_order[key] = asyncio.Lock()
         async with in_order:
             return await asyncio.to_thread(self.handle_sync, incoming)
+
+    async def _off_loop(self, call: Callable[[Incoming], None], incoming: Incoming) -> None:
+        """Runs a store call on the loop (local database) or in a worker thread (database server)."""
+        if getattr(self.store, "waits_on_network", False):
+            await asyncio.to_thread(call, incoming)
+        else:
+            call(incoming)
+
+    def notice(self, incoming: Incoming) -> None:
+        """Records a platform event (joined, left, migrated, blocked); a failure is logged, never raised."""
+        effect: Effect
+        if incoming.kind == IncomingKind.BLOCKED:
+            if incoming.address.is_group:
+                return  # a group that refuses messages keeps its settings; the dispatcher pauses its posts
+            effect = RunnerBlocked()
+        elif incoming.kind == IncomingKind.MIGRATED:
+            effect = ChatMigrated(incoming.moved_to)
+        else:
+            effect = ClubActive(incoming.kind == IncomingKind.JOINED, incoming.chat_title)
+        try:
+            self.store.save(incoming.address, Change(Conversation(), effects=[effect]))
+        except Exception:
+            logger.exception("could not record %s on %s", incoming.kind, incoming.address.platform)
+
+    def open_question(self, address: Address) -> int | None:
+        """The number of the question open in this chat, or None when the conversation is at rest."""
+        conversation = self.store.load(address).conversation
+        return None if conversation.state == IDLE else conversation.question
 
     def handle_sync(self, incoming: Incoming) -> list[Reply]:
         """Loads state, routes, saves, under the runner's lock; never raises to the adapter."""

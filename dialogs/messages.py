@@ -35,6 +35,14 @@ class IncomingKind(StrEnum):
     ATTACHMENT = "attachment"  # a file (`attachment`; `text` is its caption)
     LOCATION = "location"  # a shared location, already turned into a time-zone name (`text`, "" if none)
     UNSUPPORTED = "unsupported"  # anything else the platform delivered (a sticker, a voice note)
+    # What happened on the platform rather than something the runner said (`PLATFORM_EVENTS`):
+    JOINED = "joined"  # the coach was added to the group at `address` (`chat_title`)
+    LEFT = "left"  # the coach was removed from the group at `address`
+    MIGRATED = "migrated"  # the group at `address` now has the chat id `moved_to` (Telegram supergroups)
+    BLOCKED = "blocked"  # a delivery to the runner was refused: they blocked the coach or closed their DMs
+
+
+PLATFORM_EVENTS = frozenset({IncomingKind.JOINED, IncomingKind.LEFT, IncomingKind.MIGRATED, IncomingKind.BLOCKED})
 
 
 class ReplyKind(StrEnum):
@@ -78,7 +86,7 @@ class Attachment:
 
 @dataclass(frozen=True)
 class Incoming:
-    """One thing the runner did: typed text, a command, or a button press."""
+    """One thing the runner did (typed text, a command, a button press, a file), or a platform event."""
 
     address: Address
     text: str = ""
@@ -88,6 +96,8 @@ class Incoming:
     attachment: Attachment | None = None
     kind: IncomingKind = IncomingKind.TEXT
     is_admin: bool = False  # the adapter checked the sender administers this group
+    chat_title: str = ""  # JOINED: the group's title
+    moved_to: str = ""  # MIGRATED: the group's new chat id
 
     @classmethod
     def from_text(cls, address: Address, text: str) -> "Incoming":

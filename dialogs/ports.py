@@ -160,8 +160,32 @@ class ClubChange:
     summary: bool | None = None
 
 
+@dataclass(frozen=True)
+class ClubActive:
+    """The coach was added to (True) or removed from (False) the group at the address; its settings are kept."""
+
+    active: bool
+    title: str = ""
+
+
+@dataclass(frozen=True)
+class ChatMigrated:
+    """The group at the address now has a new chat id (a Telegram group became a supergroup)."""
+
+    new_chat_id: str
+
+
+@dataclass(frozen=True)
+class RunnerBlocked:
+    """The runner at the address refused a delivery: no reminders until they write again."""
+
+
 PLAN_EFFECTS = (SetPlan, ReminderReply)
-Effect = NewRun | Forget | RemoveRun | EditRun | CoachNote | SetPlan | ReminderReply | ClubChange
+PLATFORM_EFFECTS = (ClubActive, ChatMigrated, RunnerBlocked)  # what happened on the platform (Engine.notice)
+Effect = (
+    NewRun | Forget | RemoveRun | EditRun | CoachNote | SetPlan | ReminderReply | ClubChange
+    | ClubActive | ChatMigrated | RunnerBlocked
+)
 
 
 @dataclass
@@ -235,6 +259,7 @@ class Store(StoreView, Protocol):
         """Writes the change atomically; inside a turn, refuses it if the conversation moved since loaded.
 
         For a group address only the club effects are applied: a group message never changes a runner.
+        A change of PLATFORM_EFFECTS only (the engine's `notice`) records them and writes no conversation.
         """
         ...
 

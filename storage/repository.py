@@ -17,6 +17,7 @@ from sqlmodel import Session, SQLModel, select
 from dialogs.messages import Address, ChatKind
 from dialogs.models import Profile, RunRecord
 from dialogs.ports import PLAN_EFFECTS, ClubChange, Change, Conversation, Effect, Forget, NewRun, Snapshot
+from dialogs.ports import PLATFORM_EFFECTS, ChatMigrated, ClubActive
 from storage import coaching, reminders, turns
 from storage.clubs import ClubStore
 from storage.plans import ReminderStore
@@ -162,6 +163,9 @@ class SqlStore(ClubStore, ReminderStore, coaching.CoachingStore):
 
     def save(self, address: Address, change: Change) -> None:
         """Writes what a step changed, atomically; in a turn, only if the conversation is still as loaded."""
+        if change.effects and all(isinstance(e, PLATFORM_EFFECTS) for e in change.effects):
+            self._record_platform(address, change.effects)
+            return
         change = _without_nul(change)
         turn = turns.current(address)
         if turn is None:
@@ -182,6 +186,16 @@ class SqlStore(ClubStore, ReminderStore, coaching.CoachingStore):
             if not isinstance(effect, ClubChange):
                 raise ValueError(f"{type(effect).__name__} cannot come from a group message")
             self.apply_club_change(address.platform, address.chat_id, effect)
+
+    def _record_platform(self, address: Address, effects: list[Effect]) -> None:
+        """Applies what happened on the platform (dialogs.ports.PLATFORM_EFFECTS); no conversation is written."""
+        for effect in effects:
+            if isinstance(effect, ClubActive):
+                self.set_club_active(address.platform, address.chat_id, effect.active, title=effect.title or None)
+            elif isinstance(effect, ChatMigrated):
+                self.migrate_chat(address.platform, address.chat_id, effect.new_chat_id)
+            else:  # RunnerBlocked
+                self.set_active(address.platform, address.user_id, False)
 
     @staticmethod
     def _reachable_here(address: Address, loaded: Loaded) -> bool:

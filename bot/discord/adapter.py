@@ -189,7 +189,6 @@ class DiscordAdapter:
         self,
         settings: Settings,
         engine: Any,
-        store: Any,
         *,
         answer_budget: float = 2.0,
         client_options: dict[str, Any] | None = None,
@@ -198,7 +197,6 @@ class DiscordAdapter:
             raise ValueError("DISCORD_TOKEN is not set")
         self.settings = settings
         self.engine = engine
-        self.store = store
         self.answer_budget = answer_budget
         self.client_options = dict(client_options or {})
         self.client: BackstrideClient | None = None
@@ -411,7 +409,7 @@ class DiscordAdapter:
     # Outbound.
 
     async def send(self, address: Address, replies: Sequence[Reply]) -> Delivery:
-        """Deliver replies to a DM or a server channel; Forbidden means blocked (runner marked inactive)."""
+        """Deliver replies to a DM or a server channel; Forbidden means blocked (the engine hears of it)."""
         if self.client is None:
             return Delivery.FAILED
         kind = discord.ChannelType.text if address.is_group else discord.ChannelType.private
@@ -425,8 +423,7 @@ class DiscordAdapter:
                     await channel.send(**kwargs)
         except (discord.Forbidden, discord.NotFound) as error:
             logger.info("discord: %s unreachable (status %s, code %s)", address.chat_kind.value, error.status, error.code)
-            if not address.is_group:
-                await asyncio.to_thread(self.store.set_active, PLATFORM, address.user_id, False)
+            await self.engine.handle(Incoming(address, kind=IncomingKind.BLOCKED))  # the engine marks them inactive
             return Delivery.BLOCKED
         except (discord.DiscordException, OSError, asyncio.TimeoutError) as error:
             logger.warning("discord: delivery failed: %s", type(error).__name__)

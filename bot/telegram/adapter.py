@@ -17,8 +17,10 @@ are Telegram's:
   each command, so a removed admin loses them at once.
 - Delivery is paced to Telegram's limits (bot/telegram/pacing.py: 30/s overall,
   1/s per private chat, 20/min per group), retried by one policy
-  (`RetryPolicy`), and a runner who blocked the bot is marked inactive
-  (`Delivery.BLOCKED`).
+  (`RetryPolicy`). A refused delivery is `Delivery.BLOCKED` and an `IncomingKind.BLOCKED`
+  event for the engine, which marks the runner inactive.
+- Membership changes and group migrations reach the engine as `IncomingKind`
+  events too: the adapter never touches the store.
 - In webhook mode updates arrive through bot/telegram/webhook.py, which checks the
   secret header before reading a body.
 
@@ -88,7 +90,6 @@ class TelegramAdapter:
         self,
         settings: Any,
         engine: Any,
-        store: Any,
         *,
         rate_limit: bool = True,
         pace_chats: bool = True,
@@ -102,7 +103,6 @@ class TelegramAdapter:
             raise ValueError("TELEGRAM_TOKEN is not set")
         self.settings = settings
         self.engine = engine
-        self.store = store
         self.poll_timeout = poll_timeout
         self.policy = RetryPolicy(retry_attempts, retry_backoff, max_retry_after)
         self.username = ""
@@ -309,7 +309,7 @@ class TelegramAdapter:
             self._done(update)
 
     async def _on_my_chat_member(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """Note being added to or removed from a group, keeping the club's settings."""
+        """Tell the engine the coach was added to or removed from a group (the club's settings are kept)."""
         try:
             change: ChatMemberUpdated | None = update.my_chat_member
             if change is None or change.chat.type not in (ChatType.GROUP, ChatType.SUPERGROUP):
@@ -320,36 +320,28 @@ class TelegramAdapter:
             if was == now:
                 return
             logger.info("telegram: %s group %s", "added to" if now else "removed from", chat_id)
-            await self._store_call("set_club_active", PLATFORM, str(chat_id), now, title=change.chat.title)
-            if now:
-                address = self._address(chat_id, change.chat.type, change.from_user.id)
-                await self._turn(address, Incoming.from_text(address, "/help"), update.update_id)
+            address = self._address(chat_id, change.chat.type, change.from_user.id)
+            event = Incoming(address, kind=IncomingKind.JOINED if now else IncomingKind.LEFT,
+                             chat_title=change.chat.title or "")  # fmt: skip
+            await self._turn(address, event, update.update_id)
         finally:
             self._done(update)
 
     async def _on_migrate(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """Move a group's club settings to its new supergroup id."""
+        """Tell the engine a group moved to its new supergroup id."""
         try:
             message = update.effective_message
             if message is not None and message.migrate_to_chat_id:
-                await self._migrate(message.chat.id, message.migrate_to_chat_id)
+                sender = message.from_user.id if message.from_user else 0
+                group = self._address(message.chat.id, message.chat.type, sender)
+                await self._migrate(group, message.migrate_to_chat_id)
         finally:
             self._done(update)
 
-    async def _migrate(self, old: int, new: int) -> None:
-        logger.info("telegram: group %s is now supergroup %s", old, new)
-        await self._store_call("migrate_chat", PLATFORM, str(old), str(new))
-
-    async def _store_call(self, name: str, *args: Any, **kwargs: Any) -> None:
-        """Calls an optional store method in a thread, if the store has it."""
-        method = getattr(self.store, name, None)
-        if method is None:
-            logger.debug("store has no %s; skipped", name)
-            return
-        try:
-            await asyncio.to_thread(method, *args, **kwargs)
-        except Exception:
-            logger.exception("store.%s failed", name)
+    async def _migrate(self, group: Address, new: int) -> None:
+        """Tells the engine the group moved to a new chat id."""
+        logger.info("telegram: group %s is now supergroup %s", group.chat_id, new)
+        await self.engine.handle(Incoming(group, kind=IncomingKind.MIGRATED, moved_to=str(new)))
 
     async def _is_admin(self, chat_id: int, user_id: int, message: Message | None = None) -> bool:
         """Tells whether the user administers the group now (asked fresh: a removed admin is out at once)."""
@@ -389,11 +381,7 @@ class TelegramAdapter:
     # ----- replies out ------------------------------------------------------------------
 
     async def send(self, address: Address, replies: Sequence[Reply]) -> Delivery:
-        """Delivers unprompted replies (reminders); skips runners who blocked the bot."""
-        if not address.is_group:
-            snapshot = await asyncio.to_thread(self.store.load, address)
-            if not getattr(snapshot, "active", True):
-                return Delivery.BLOCKED
+        """Delivers unprompted replies (reminders; the dispatcher already skipped runners who blocked the bot)."""
         return await self._outbox.run(int(address.chat_id), lambda: self._deliver(address, replies))
 
     async def _deliver(self, address: Address, replies: Sequence[Reply], pressed: Message | None = None) -> Delivery:
@@ -414,14 +402,13 @@ class TelegramAdapter:
                 try:
                     await self.drawer.send(chat_id, reply, address.is_group)
                 except ChatMigrated as moved:
-                    await self._migrate(chat_id, int(moved.new_chat_id))
+                    await self._migrate(replace(address, chat_id=str(chat_id)), int(moved.new_chat_id))
                     chat_id = int(moved.new_chat_id)
                     await self.drawer.send(chat_id, reply, address.is_group)
         except Forbidden as error:
             logger.info("telegram: chat %s refuses messages (%s)", chat_id, error,
                         extra=update_fields(PLATFORM, None, address.user_id))
-            if not address.is_group:
-                await self._store_call("set_active", PLATFORM, address.user_id, False)
+            await self.engine.handle(Incoming(address, kind=IncomingKind.BLOCKED))
             return Delivery.BLOCKED
         except TelegramError as error:
             logger.warning("telegram: could not send to chat %s: %s", chat_id, error,

@@ -32,13 +32,13 @@ StartAdapter = Callable[..., Awaitable[DiscordAdapter]]
 
 
 @pytest.fixture
-async def start_adapter(fake: FakeDiscord, engine: Any, store: Any) -> AsyncIterator[StartAdapter]:
+async def start_adapter(fake: FakeDiscord, engine: Any) -> AsyncIterator[StartAdapter]:
     """Starts adapters against the fake (several allowed: a restart is a second one); stops them all."""
     started: list[DiscordAdapter] = []
 
     async def start(settings: Settings | None = None, engine_: Any = None, **options: Any) -> DiscordAdapter:
         settings = settings or make_settings(discord_guild_id=int(fake.guild_id))
-        adapter = DiscordAdapter(settings, engine_ or engine, store, client_options=dict(CLIENT_OPTIONS), **options)
+        adapter = DiscordAdapter(settings, engine_ or engine, client_options=dict(CLIENT_OPTIONS), **options)
         await adapter.start()
         started.append(adapter)
         return adapter

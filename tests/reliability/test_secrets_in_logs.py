@@ -117,7 +117,7 @@ async def test_webhook_mode_and_a_rejected_token_log_no_secret(api, make_adapter
     await adapter.stop()
 
     settings = Settings(_env_file=None, telegram_token=REJECTED_TOKEN, telegram_api_url=api.url, database_url=db_url)
-    rejected = TelegramAdapter(settings, engine, store)
+    rejected = TelegramAdapter(settings, engine)
     with pytest.raises(RuntimeError, match="refused TELEGRAM_TOKEN"):
         await rejected.start()
     _assert_clean(out, raw)

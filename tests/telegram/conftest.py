@@ -34,18 +34,16 @@ def make_settings(api: FakeBotApi, db_url: str, **extra: Any) -> Settings:
 
 
 @pytest.fixture
-async def make_adapter(api: FakeBotApi, db_url: str, engine, store) -> AsyncIterator[AdapterFactory]:  # type: ignore[no-untyped-def]
+async def make_adapter(api: FakeBotApi, db_url: str, engine) -> AsyncIterator[AdapterFactory]:  # type: ignore[no-untyped-def]
     """Builds and starts adapters on the test's engine (or another); stops them all at the end."""
     started: list[TelegramAdapter] = []
 
-    async def factory(engine_=None, store_=None, **options: Any) -> TelegramAdapter:  # type: ignore[no-untyped-def]
+    async def factory(engine_=None, **options: Any) -> TelegramAdapter:  # type: ignore[no-untyped-def]
         settings_extra = {k: options.pop(k) for k in list(options) if k.startswith("telegram_")}
         options.setdefault("poll_timeout", 2)
         options.setdefault("retry_backoff", 0.01)
         options.setdefault("pace_chats", False)  # Telegram's 1 message/s per chat: tests/telegram/test_pacing.py
-        adapter = TelegramAdapter(
-            make_settings(api, db_url, **settings_extra), engine_ or engine, store_ or store, **options
-        )
+        adapter = TelegramAdapter(make_settings(api, db_url, **settings_extra), engine_ or engine, **options)
         await adapter.start()
         started.append(adapter)
         return adapter
