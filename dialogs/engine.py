@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import weakref
+from dataclasses import replace
 from datetime import datetime
 from typing import Callable
 
@@ -23,7 +24,7 @@ from dialogs.safety import confirm, signs
 from dialogs.safety.care import services_for
 from dialogs.flow import Context, Outcome, ReadOnlyStore, fresh, idle, parse_answer_payload
 from dialogs.messages import MAX_TEXT_CHARS, PLATFORM_EVENTS, Address, Button, Incoming, IncomingKind, Reply, ReplyKind
-from dialogs.messages import Visibility, rows
+from dialogs.messages import Visibility, group_safe, rows
 from dialogs.models import Profile
 from dialogs.ports import IDLE, Change, ChatMigrated, ClubActive, Conversation, Effect, RunnerBlocked, Store
 
@@ -121,6 +122,33 @@ class Engine:
         return None if conversation.state == IDLE else conversation.question
 
     def handle_sync(self, incoming: Incoming) -> list[Reply]:
+        """Runs one turn; in a group, only group-safe replies stay there (the one place that checks).
+
+        A group reply that must stay private goes to the runner's private chat when the
+        platform named one (`incoming.private_chat`: a Discord DM), marked PRIVATE, and is
+        dropped otherwise. A command that belongs in private runs there directly, once.
+        """
+        if not incoming.address.is_group:
+            return self._turn(incoming)
+        if incoming.private_chat and self._continues_privately(incoming):
+            return [_private(r) for r in self._turn(_in_private(incoming))]
+        replies = self._turn(incoming)
+        if incoming.private_chat:
+            return replies  # the adapter delivers the PRIVATE ones to `private_chat`
+        shown = group_safe(incoming.address, replies)
+        if len(shown) < len(replies):
+            logger.warning("dropped %d private reply(ies) meant for a %s group", len(replies) - len(shown),
+                           incoming.address.platform)  # fmt: skip
+        return shown
+
+    def _continues_privately(self, incoming: Incoming) -> bool:
+        """A group command (typed or a "/command" button) that `group` would only point to a private chat."""
+        command = _requested_command(incoming)
+        if command is None or not belongs_in_private(command[0]):
+            return False
+        return not (command[0] != "checkin" and signs.find(command[1]).emergency)  # else screen answers in the group
+
+    def _turn(self, incoming: Incoming) -> list[Reply]:
         """Loads state, routes, saves, under the runner's lock; never raises to the adapter."""
         stage = "load"
         try:
@@ -313,7 +341,7 @@ class Engine:
                     for r in commands.stretches(ctx, incoming.args)
                 ]
                 return Outcome(replies, unchanged)
-            if name in PRIVATE_COMMANDS:
+            if belongs_in_private(name):
                 return Outcome([go_private("Let's do that in a private chat.", name)], unchanged)
             return Outcome([], unchanged)
         if incoming.kind == IncomingKind.BUTTON and (incoming.payload or "").startswith(GROUP_SAFE_DETAILS):
@@ -325,6 +353,33 @@ class Engine:
             text = "Thanks for telling me. Let's talk about that privately, where only you and I can see it."
             return Outcome([go_private(text)], unchanged)
         return Outcome([], unchanged)
+
+
+def belongs_in_private(command: str) -> bool:
+    """A command a group only points to a private chat for (`Engine.group`)."""
+    return command in PRIVATE_COMMANDS and command not in GROUP_HANDLERS and command not in ANSWERED_IN_GROUPS
+
+
+def _requested_command(incoming: Incoming) -> tuple[str, str] | None:
+    """The (command, args) asked for: typed, or a "/command args" button's payload; None for anything else."""
+    if incoming.kind == IncomingKind.COMMAND:
+        return incoming.command or "", incoming.args
+    if incoming.kind == IncomingKind.BUTTON and (incoming.payload or "").startswith("/"):
+        command, _, args = (incoming.payload or "")[1:].partition(" ")
+        return command, args
+    return None
+
+
+def _in_private(incoming: Incoming) -> Incoming:
+    """The same command as the runner would type it in their private chat (`incoming.private_chat`)."""
+    command, args = _requested_command(incoming) or ("start", "")
+    address = Address(incoming.address.platform, incoming.private_chat, incoming.address.user_id)
+    return Incoming(address, text=f"/{command} {args}".strip(), command=command, args=args, kind=IncomingKind.COMMAND)
+
+
+def _private(reply: Reply) -> Reply:
+    """Marks a reply for the runner's private chat."""
+    return reply if reply.visibility is Visibility.PRIVATE else replace(reply, visibility=Visibility.PRIVATE)
 
 
 def _start(ctx: Context, incoming: Incoming) -> Outcome:
@@ -383,6 +438,7 @@ PRIVATE_COMMANDS: dict[str, Handler] = {
 # Commands with their own group behaviour (anything else in PRIVATE_COMMANDS gets a
 # "continue privately" button). Handlers here must never mention pain.
 GROUP_HANDLERS: dict[str, Handler] = {"clubrun": clubs.handle}
+ANSWERED_IN_GROUPS = frozenset({"help", "stretches"})  # `Engine.group` answers these itself, group-safe
 
 # The step that handles a state: looked up by full state name, then by its prefix.
 STEPS: dict[str, Handler] = {

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import Enum, StrEnum
+from typing import Sequence
 
 MAX_PAYLOAD_BYTES = 64  # Telegram's callback_data cap
 MAX_BUTTONS_PER_ROW = 5  # Discord's action-row cap
@@ -98,6 +99,7 @@ class Incoming:
     is_admin: bool = False  # the adapter checked the sender administers this group
     chat_title: str = ""  # JOINED: the group's title
     moved_to: str = ""  # MIGRATED: the group's new chat id
+    private_chat: str = ""  # in a group: the runner's private chat, where the platform can open one (Discord DMs)
 
     @classmethod
     def from_text(cls, address: Address, text: str) -> "Incoming":
@@ -156,3 +158,14 @@ def rows(buttons: list[Button], per_row: int = 3) -> tuple[tuple[Button, ...], .
     """Lays buttons out in rows of at most `per_row`."""
     per_row = min(per_row, MAX_BUTTONS_PER_ROW)
     return tuple(tuple(buttons[i : i + per_row]) for i in range(0, len(buttons), per_row))
+
+
+def group_safe(address: Address, replies: Sequence[Reply]) -> list[Reply]:
+    """The replies that may be shown at `address`: in a group, only `Visibility.ANYWHERE` ones.
+
+    The engine applies it to every turn in a group; an adapter's `send` applies it to
+    unprompted messages (reminders), which never pass the engine.
+    """
+    if not address.is_group:
+        return list(replies)
+    return [r for r in replies if r.visibility is Visibility.ANYWHERE]

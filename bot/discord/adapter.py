@@ -7,8 +7,10 @@ Translation only; the coach lives in `dialogs/`.
   as component interactions.
 - Slash commands mirror the engine's commands. In a server every answer is
   ephemeral (only the runner sees it); a command that belongs in private
-  (`/checkin`, `/history`, ...) continues in a DM, and a runner whose DMs are
-  closed is told how to open them and marked inactive.
+  (`/checkin`, `/history`, ...) continues in a DM: the adapter names the runner's
+  DM (`Incoming.private_chat`), the engine runs the command there once and marks
+  those replies PRIVATE, and the adapter sends them to the DM. A runner whose DMs
+  are closed is told how to open them, and the engine marks them inactive.
 - Interactions are answered inside Discord's 3-second window: if the engine has
   not answered within `answer_budget` seconds the interaction is deferred and
   the replies follow as follow-up messages.
@@ -22,6 +24,7 @@ import io
 import logging
 import re
 import time
+from dataclasses import replace
 from typing import Any, Optional, Sequence
 
 import discord
@@ -33,7 +36,7 @@ from bot.discord.views import PayloadButton, build_view
 from bot.logs import update_fields
 from bot.outbound import Delivery
 from bot.startup import StartupError, discord_problem, first_line
-from dialogs.messages import Address, Attachment, ChatKind, Incoming, IncomingKind, Reply, ReplyKind, Visibility
+from dialogs.messages import Address, Attachment, ChatKind, Incoming, IncomingKind, Reply, Visibility, group_safe
 
 logger = logging.getLogger(__name__)
 
@@ -163,21 +166,6 @@ def render(reply: Reply) -> list[dict[str, Any]]:
     if files:
         last["files"] = files
     return [m for m in messages if m]
-
-
-def _requested_command(incoming: Incoming) -> str | None:
-    """The command the runner asked for: a slash command's name, or a "/command" button's."""
-    if incoming.kind == IncomingKind.COMMAND:
-        return incoming.command
-    if incoming.payload and incoming.payload.startswith("/"):
-        return incoming.payload[1:].partition(" ")[0]
-    return None
-
-
-def _offered_command(reply: Reply) -> str | None:
-    """The command a "continue privately" reply offers, from its button's "/command" payload."""
-    payload = next((b.payload for b in reply.flat_buttons if b.payload.startswith("/")), None)
-    return payload[1:].partition(" ")[0] if payload else None
 
 
 class DiscordAdapter:
@@ -348,41 +336,34 @@ class DiscordAdapter:
         _log_handled(interaction.id, incoming, len(replies), outcome, started)
 
     async def _replies_for(self, interaction: discord.Interaction[Any], incoming: Incoming) -> list[Reply]:
-        """Ask the engine; in a server, carry anything private over to a DM."""
-        replies = await self.engine.handle(incoming)
+        """Ask the engine; in a server, deliver what it marks private to the runner's DM and say so here."""
         if not incoming.address.is_group:
+            return await self.engine.handle(incoming)
+        dm = await self._dm_address(interaction)
+        if dm is not None:
+            incoming = replace(incoming, private_chat=dm.chat_id)
+        replies = await self.engine.handle(incoming)
+        private = [r for r in replies if r.visibility is not Visibility.ANYWHERE]
+        if not private or dm is None:
             return replies
-        requested = _requested_command(incoming)
-        shown: list[Reply] = []
-        for reply in replies:
-            if reply.kind == ReplyKind.GO_PRIVATE and _offered_command(reply) == requested:
-                shown.append(await self._continue_in_dm(interaction, incoming, reply))
-            elif reply.visibility is Visibility.PRIVATE:
-                logger.warning("discord: engine gave a private reply to a server command; moving it to DM")
-                shown.append(await self._continue_in_dm(interaction, incoming, reply))
-            else:
-                shown.append(reply)
-        return shown
+        note = await self._continue_in_dm(dm, private)
+        first = next(n for n, r in enumerate(replies) if r.visibility is not Visibility.ANYWHERE)
+        shown = [r for r in replies if r.visibility is Visibility.ANYWHERE]
+        return shown[:first] + [note] + shown[first:]  # the note stands where the private replies were
 
-    async def _continue_in_dm(self, interaction: discord.Interaction[Any], incoming: Incoming, reply: Reply) -> Reply:
-        """Run the asked-for command privately in the runner's DMs; say ephemerally where it went."""
-        if incoming.kind == IncomingKind.COMMAND:
-            command, args = incoming.command or "start", incoming.args
-        else:
-            command, _, args = (incoming.payload or "/start")[1:].partition(" ")
+    async def _dm_address(self, interaction: discord.Interaction[Any]) -> Address | None:
+        """The runner's DM, where the engine may send what a server must not see; None if it cannot be opened."""
         user = interaction.user
         try:
             channel = await user.create_dm()
         except discord.HTTPException as error:
             logger.warning("discord: could not open a DM channel (status %s)", error.status)
-            return Reply(text=DM_FAILED, visibility=Visibility.ANYWHERE)
-        address = Address(PLATFORM, str(channel.id), str(user.id), ChatKind.PRIVATE)
-        if reply.kind == ReplyKind.GO_PRIVATE:
-            private = Incoming(address, text=f"/{command} {args}".strip(), command=command, args=args, kind=IncomingKind.COMMAND)
-            dm_replies = await self.engine.handle(private)
-        else:
-            dm_replies = [reply]
-        delivery = await self.send(address, dm_replies)
+            return None
+        return Address(PLATFORM, str(channel.id), str(user.id), ChatKind.PRIVATE)
+
+    async def _continue_in_dm(self, dm: Address, replies: Sequence[Reply]) -> Reply:
+        """Send the engine's private replies to the runner's DM; say ephemerally where they went."""
+        delivery = await self.send(dm, replies)
         if delivery is Delivery.SENT:
             return Reply(text=SENT_TO_DM, visibility=Visibility.ANYWHERE)
         if delivery is Delivery.BLOCKED:
@@ -415,10 +396,10 @@ class DiscordAdapter:
         kind = discord.ChannelType.text if address.is_group else discord.ChannelType.private
         channel = self.client.get_partial_messageable(int(address.chat_id), type=kind)
         try:
-            for reply in replies:
-                if address.is_group and reply.visibility is Visibility.PRIVATE:
-                    logger.error("discord: refusing to post a private reply in a server channel")
-                    continue
+            shown = group_safe(address, replies)  # unprompted messages (reminders) never passed the engine
+            if len(shown) < len(replies):
+                logger.error("discord: refusing to post a private reply in a server channel")
+            for reply in shown:
                 for kwargs in render(reply):
                     await channel.send(**kwargs)
         except (discord.Forbidden, discord.NotFound) as error:

@@ -7,9 +7,9 @@ are Telegram's:
 
 - Updates are processed concurrently; the engine runs one runner's turns one at a
   time, and each chat's replies leave in the order its turns finished (`Outbox`).
-- In a group only `Visibility.ANYWHERE` replies are sent; a button whose payload
-  is a command becomes a URL button to the private-chat deep link
-  `https://t.me/<bot>?start=<command>`.
+- In a group the engine returns only group-safe replies (`send` checks unprompted
+  ones with the same `group_safe`); a button whose payload is a command becomes a
+  URL button to the private-chat deep link `https://t.me/<bot>?start=<command>`.
 - A pressed button's callback query is answered at once, beside the turn. Unless
   the button only shows a detail (`x:` payloads, which stay pressable), the
   turn's first reply replaces the pressed question in place.
@@ -69,7 +69,7 @@ from bot.telegram.pacing import PacedRateLimiter
 from bot.telegram.replies import Outbox, ReplyDrawer, RetryPolicy, quietly
 from bot.telegram.request import AiohttpRequest
 from bot.telegram.webhook import WebhookServer
-from dialogs.messages import Address, Attachment, ChatKind, Incoming, IncomingKind, Reply, Visibility
+from dialogs.messages import Address, Attachment, ChatKind, Incoming, IncomingKind, Reply, group_safe
 
 logger = logging.getLogger(__name__)
 
@@ -382,15 +382,16 @@ class TelegramAdapter:
 
     async def send(self, address: Address, replies: Sequence[Reply]) -> Delivery:
         """Delivers unprompted replies (reminders; the dispatcher already skipped runners who blocked the bot)."""
-        return await self._outbox.run(int(address.chat_id), lambda: self._deliver(address, replies))
+        shown = group_safe(address, replies)
+        if len(shown) < len(replies):
+            logger.warning("telegram: dropped %d private reply(ies) meant for group %s", len(replies) - len(shown),
+                           address.chat_id)  # fmt: skip
+        return await self._outbox.run(int(address.chat_id), lambda: self._deliver(address, shown))
 
     async def _deliver(self, address: Address, replies: Sequence[Reply], pressed: Message | None = None) -> Delivery:
         """Sends each reply in order (the first into the pressed message if it can); stops at the first failure."""
         chat_id = int(address.chat_id)
-        sendable = [r for r in replies if not address.is_group or r.visibility is Visibility.ANYWHERE]
-        if len(sendable) < len(replies):
-            logger.warning("telegram: dropped %d private reply(ies) meant for group %s", len(replies) - len(sendable),
-                           chat_id)  # fmt: skip
+        sendable = list(replies)  # group-safe already: the engine (turns) or send() (reminders) checked
         try:
             if pressed is not None:
                 if sendable and self.drawer.can_edit_into(chat_id, sendable[0], address.is_group):

@@ -189,6 +189,28 @@ async def test_checkin_in_a_server_is_ephemeral_and_continues_in_dms(fake: FakeD
     assert "6/10" not in "\n".join(texts)
 
 
+async def test_a_server_command_that_belongs_in_dms_runs_the_engine_once(
+    fake: FakeDiscord, start_adapter: StartAdapter, engine, store: SqlStore
+) -> None:
+    class Counting:
+        def __init__(self, inner: Any) -> None:
+            self.inner, self.seen = inner, []
+
+        async def handle(self, incoming: Any) -> list[Reply]:
+            self.seen.append(incoming)
+            return await self.inner.handle(incoming)
+
+    counting = Counting(engine)
+    await start_adapter(engine_=counting)
+    user = fake.user("lea")
+    interaction = await fake.slash(user, "checkin", {"run": "5 km in 30 min"})
+    assert await _answered(fake, interaction.token) == [SENT_TO_DM]
+    [incoming] = counting.seen  # one turn, in the DM, not a group turn and then a private one
+    assert incoming.private_chat == fake.dm_channel_of(user)
+    dm = Address("discord", fake.dm_channel_of(user), user["id"])
+    assert fake.messages[dm.chat_id] and store.load(dm).conversation.state != "idle"
+
+
 async def test_help_in_a_server_answers_ephemerally_with_a_private_button(fake: FakeDiscord, adapter) -> None:
     user = fake.user("kit")
     interaction = await fake.slash(user, "help")
