@@ -50,6 +50,7 @@ from dialogs.messages import Address, Incoming  # noqa: E402
 from storage.database import open_database  # noqa: E402
 from storage.repository import SqlStore  # noqa: E402
 from tests.telegram.fake_bot_api import TOKEN, FakeBotApi  # noqa: E402
+from tests.telegram.hooks import handled  # noqa: E402
 
 logger = logging.getLogger(__name__)
 
@@ -147,7 +148,7 @@ async def run_backstride(api: FakeBotApi, runners: int, per_runner: int, folder:
     settings = Settings(_env_file=None, telegram_token=TOKEN, telegram_api_url=api.url)
     adapter = TelegramAdapter(settings, engine, rate_limit=False, poll_timeout=10)
     turns = Turns()
-    adapter.on_handled = turns.done
+    handled(adapter).listeners.append(turns.done)
     await adapter.start()
 
     async def step(user_id: int, n: int) -> asyncio.Future[float]:

@@ -106,8 +106,6 @@ class TelegramAdapter:
         self.poll_timeout = poll_timeout
         self.policy = RetryPolicy(retry_attempts, retry_backoff, max_retry_after)
         self.username = ""
-        self.handled = 0  # updates fully processed (engine ran, replies sent); tests and bench read it
-        self.on_handled: Any = None  # called with each processed update's id (tests)
         self.webhook: WebhookServer | None = None
         self._outbox = Outbox()
         self.application = self._build(rate_limit, pace_chats, connection_pool_size)
@@ -206,11 +204,6 @@ class TelegramAdapter:
 
     # ----- updates in -------------------------------------------------------------------
 
-    def _done(self, update: Update) -> None:
-        self.handled += 1
-        if self.on_handled is not None:
-            self.on_handled(update.update_id)
-
     @staticmethod
     def _address(chat_id: int, chat_type: str, user_id: int) -> Address:
         kind = ChatKind.PRIVATE if chat_type == ChatType.PRIVATE else ChatKind.GROUP
@@ -218,26 +211,23 @@ class TelegramAdapter:
 
     async def _on_message(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Turn a message into an Incoming, run the engine, send its replies."""
-        try:
-            message = update.message
-            if message is None or message.from_user is None:
-                return
-            chat = message.chat
-            if chat.type not in (ChatType.PRIVATE, ChatType.GROUP, ChatType.SUPERGROUP):
-                return
-            if message.from_user.is_bot and message.from_user.id != ANONYMOUS_ADMIN_ID:
-                return
-            address = self._address(chat.id, chat.type, message.from_user.id)
-            incoming = self._incoming(message, address)
-            if incoming is None:
-                return
-            if incoming.kind == IncomingKind.ATTACHMENT:
-                incoming = await self._download(incoming, message)
-            if address.is_group and incoming.kind == IncomingKind.COMMAND and menus.needs_admin_check(incoming.command):
-                incoming = _with_admin(incoming, await self._is_admin(chat.id, message.from_user.id, message))
-            await self._turn(address, incoming, update.update_id)
-        finally:
-            self._done(update)
+        message = update.message
+        if message is None or message.from_user is None:
+            return
+        chat = message.chat
+        if chat.type not in (ChatType.PRIVATE, ChatType.GROUP, ChatType.SUPERGROUP):
+            return
+        if message.from_user.is_bot and message.from_user.id != ANONYMOUS_ADMIN_ID:
+            return
+        address = self._address(chat.id, chat.type, message.from_user.id)
+        incoming = self._incoming(message, address)
+        if incoming is None:
+            return
+        if incoming.kind == IncomingKind.ATTACHMENT:
+            incoming = await self._download(incoming, message)
+        if address.is_group and incoming.kind == IncomingKind.COMMAND and menus.needs_admin_check(incoming.command):
+            incoming = _with_admin(incoming, await self._is_admin(chat.id, message.from_user.id, message))
+        await self._turn(address, incoming, update.update_id)
 
     def _incoming(self, message: Message, address: Address) -> Incoming | None:
         """Returns the neutral form of a message, or None when the bot should stay quiet."""
@@ -287,56 +277,47 @@ class TelegramAdapter:
 
     async def _on_callback(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Answer a button press beside the turn, and run the engine on its payload."""
+        query = update.callback_query
+        if query is None:
+            return
+        message = query.message
+        answered = asyncio.ensure_future(quietly(query.answer()))  # never waited on before a send
         try:
-            query = update.callback_query
-            if query is None:
+            if message is None or not query.data:
                 return
-            message = query.message
-            answered = asyncio.ensure_future(quietly(query.answer()))  # never waited on before a send
-            try:
-                if message is None or not query.data:
-                    return
-                chat = message.chat
-                address = self._address(chat.id, chat.type, query.from_user.id)
-                incoming = Incoming.button(address, query.data)
-                pressed = None
-                if isinstance(message, Message) and not query.data.startswith(DETAIL_PREFIX):
-                    pressed = message
-                await self._turn(address, incoming, update.update_id, pressed=pressed)
-            finally:
-                await answered
+            chat = message.chat
+            address = self._address(chat.id, chat.type, query.from_user.id)
+            incoming = Incoming.button(address, query.data)
+            pressed = None
+            if isinstance(message, Message) and not query.data.startswith(DETAIL_PREFIX):
+                pressed = message
+            await self._turn(address, incoming, update.update_id, pressed=pressed)
         finally:
-            self._done(update)
+            await answered
 
     async def _on_my_chat_member(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Tell the engine the coach was added to or removed from a group (the club's settings are kept)."""
-        try:
-            change: ChatMemberUpdated | None = update.my_chat_member
-            if change is None or change.chat.type not in (ChatType.GROUP, ChatType.SUPERGROUP):
-                return
-            chat_id = change.chat.id
-            was = change.old_chat_member.status in PRESENT
-            now = change.new_chat_member.status in PRESENT
-            if was == now:
-                return
-            logger.info("telegram: %s group %s", "added to" if now else "removed from", chat_id)
-            address = self._address(chat_id, change.chat.type, change.from_user.id)
-            event = Incoming(address, kind=IncomingKind.JOINED if now else IncomingKind.LEFT,
-                             chat_title=change.chat.title or "")  # fmt: skip
-            await self._turn(address, event, update.update_id)
-        finally:
-            self._done(update)
+        change: ChatMemberUpdated | None = update.my_chat_member
+        if change is None or change.chat.type not in (ChatType.GROUP, ChatType.SUPERGROUP):
+            return
+        chat_id = change.chat.id
+        was = change.old_chat_member.status in PRESENT
+        now = change.new_chat_member.status in PRESENT
+        if was == now:
+            return
+        logger.info("telegram: %s group %s", "added to" if now else "removed from", chat_id)
+        address = self._address(chat_id, change.chat.type, change.from_user.id)
+        event = Incoming(address, kind=IncomingKind.JOINED if now else IncomingKind.LEFT,
+                         chat_title=change.chat.title or "")  # fmt: skip
+        await self._turn(address, event, update.update_id)
 
     async def _on_migrate(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Tell the engine a group moved to its new supergroup id."""
-        try:
-            message = update.effective_message
-            if message is not None and message.migrate_to_chat_id:
-                sender = message.from_user.id if message.from_user else 0
-                group = self._address(message.chat.id, message.chat.type, sender)
-                await self._migrate(group, message.migrate_to_chat_id)
-        finally:
-            self._done(update)
+        message = update.effective_message
+        if message is not None and message.migrate_to_chat_id:
+            sender = message.from_user.id if message.from_user else 0
+            group = self._address(message.chat.id, message.chat.type, sender)
+            await self._migrate(group, message.migrate_to_chat_id)
 
     async def _migrate(self, group: Address, new: int) -> None:
         """Tells the engine the group moved to a new chat id."""

@@ -22,6 +22,7 @@ from storage.reminders import Reminder
 from storage.repository import SqlStore
 from tests.telegram.conftest import api, make_adapter  # noqa: F401  (fixtures)
 from tests.telegram.fake_bot_api import Call, FakeBotApi
+from tests.telegram.hooks import handled
 
 logger = logging.getLogger(__name__)
 
@@ -38,7 +39,7 @@ class UpdateWaiter:
     def __init__(self, adapter: TelegramAdapter) -> None:
         self._done: set[int] = set()
         self._changed = asyncio.Event()
-        adapter.on_handled = self._handled
+        handled(adapter).listeners.append(self._handled)
 
     def _handled(self, update_id: int) -> None:
         self._done.add(update_id)

@@ -24,6 +24,7 @@ from bot.logs import json_formatter
 from storage.database import open_database
 from tests.reliability.conftest import Talker, UpdateWaiter
 from tests.telegram.conftest import free_port, make_settings
+from tests.telegram.hooks import handled as watched
 
 logger = logging.getLogger(__name__)
 
@@ -94,8 +95,7 @@ async def test_each_update_logs_its_ids_and_no_pain_detail_reaches_info(
     adapter = await make_adapter()
     handled: list[int] = []
     waiter = UpdateWaiter(adapter)
-    original = adapter.on_handled
-    adapter.on_handled = lambda update_id: (handled.append(update_id), original(update_id))  # type: ignore[misc,func-returns-value]
+    watched(adapter).listeners.append(handled.append)
     await Talker(api, waiter, 501).run(CHECKIN)
     assert api.sent(501) and "Logged:" in "\n".join(c.text for c in api.shown(501))
 

@@ -10,6 +10,7 @@ import pytest
 from bot.config import Settings
 from bot.telegram.adapter import TelegramAdapter
 from tests.telegram.fake_bot_api import TOKEN, Call, FakeBotApi
+from tests.telegram.hooks import handled
 
 AdapterFactory = Callable[..., Awaitable[TelegramAdapter]]
 SHOWN = ("sendMessage", "sendPhoto", "sendDocument", "editMessageText")  # calls that show the runner a reply
@@ -44,6 +45,7 @@ async def make_adapter(api: FakeBotApi, db_url: str, engine) -> AsyncIterator[Ad
         options.setdefault("retry_backoff", 0.01)
         options.setdefault("pace_chats", False)  # Telegram's 1 message/s per chat: tests/telegram/test_pacing.py
         adapter = TelegramAdapter(make_settings(api, db_url, **settings_extra), engine_ or engine, **options)
+        handled(adapter)  # counting from before the first update
         await adapter.start()
         started.append(adapter)
         return adapter
@@ -66,9 +68,10 @@ class Runner:
         self.last: list[Call] = []
 
     async def _turn(self, deliver: Callable[[], Awaitable[Any]], updates: int = 1) -> list[Call]:
-        mark, handled = len(self.api.calls), self.adapter.handled
+        done = handled(self.adapter)
+        mark, count = len(self.api.calls), done.count
         await deliver()
-        await self.api.wait_for(lambda: self.adapter.handled >= handled + updates)
+        await self.api.wait_for(lambda: done.count >= count + updates)
         self.last = [c for c in self.api.calls[mark:] if c.method in SHOWN and c.chat_id == self.chat_id
                      and c.result is not None]
         return self.last

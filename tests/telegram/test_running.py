@@ -10,6 +10,7 @@ from bot.app import serve
 from bot.config import SettingsError, load_settings
 from tests.telegram.conftest import Runner, make_settings
 from tests.telegram.fake_bot_api import FakeBotApi
+from tests.telegram.hooks import handled
 
 
 @pytest.mark.parametrize(
@@ -47,12 +48,13 @@ async def test_a_burst_from_one_runner_is_answered_in_order(api, make_adapter) -
     adapter = await make_adapter()
     ann = Runner(api, adapter)
     others = [Runner(api, adapter, user_id=700 + i) for i in range(5)]
-    handled = adapter.handled
+    done = handled(adapter)
+    count = done.count
     for text in ("/start", "Ann", "Europe/London"):
         await api.say(ann.user_id, text)
         for other in others:
             await api.say(other.user_id, "/help")
-    await api.wait_for(lambda: adapter.handled >= handled + 18)
+    await api.wait_for(lambda: done.count >= count + 18)
     texts = [c.text for c in api.sent(ann.chat_id)]
     assert "What should I call you?" in texts[1]
     assert "time zone" in texts[2]
