@@ -34,6 +34,14 @@ async def test_429_with_retry_after_is_waited_out_and_the_message_delivered(api,
     assert len(attempts) == 2 and attempts[-1].result is not None
 
 
+async def test_one_message_facing_repeated_429s_is_tried_at_most_four_times(api, make_adapter) -> None:
+    """One retry policy: RetryPolicy's 4 attempts; the production rate limiter only pauses (once 4 x 4 = 16 tries)."""
+    adapter = await make_adapter()  # rate_limit=True: PacedRateLimiter in the request path
+    api.fail("sendMessage", times=20, status=429, retry_after=0)
+    assert await adapter.send(address(), [Reply(text="Warm up before tonight's run.")]) is Delivery.FAILED
+    assert len(api.calls_of("sendMessage")) == 4
+
+
 async def test_server_errors_and_dropped_connections_are_retried(api, make_adapter) -> None:
     adapter = await make_adapter()
     api.fail("sendMessage", status=500)
