@@ -4,14 +4,13 @@ It loads the runner's state, routes the message (global command, button,
 or the current flow's step), and saves the new state together with whatever
 the step wrote, in one transaction. Messages from one runner are handled one
 at a time, in every process: the store's turn holds the runner's lock in the
-database from load to save.
+database from load to save, and within this process dialogs/turn_order.py keeps
+their order.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
-import weakref
 from dataclasses import replace
 from datetime import datetime
 from typing import Callable
@@ -27,6 +26,7 @@ from dialogs.messages import MAX_TEXT_CHARS, PLATFORM_EVENTS, Address, Button, I
 from dialogs.messages import Visibility, group_safe, rows
 from dialogs.models import Profile
 from dialogs.ports import IDLE, Change, ChatMigrated, ClubActive, Conversation, Effect, RunnerBlocked, Store
+from dialogs.turn_order import TurnOrder
 
 logger = logging.getLogger(__name__)
 
@@ -64,41 +64,25 @@ class Engine:
     def __init__(self, store: Store, clock: Clock = utcnow) -> None:
         self.store = store
         self.clock = clock
-        self._in_order: weakref.WeakValueDictionary[tuple[str, str], asyncio.Lock] = weakref.WeakValueDictionary()
+        self._order = TurnOrder(threaded=bool(getattr(store, "waits_on_network", False)))
 
     async def handle(self, incoming: Incoming) -> list[Reply]:
         """Handles one message in one short transaction, under the runner's lock in the database.
 
-        On a local database (SQLite) the turn runs on the event loop: it never
-        awaits, so no thread hop and no interleaving. A run file is read first,
-        outside the turn, so no turn holds the database while a file is read. When every query waits on a
-        database server (store.waits_on_network), the turn runs in a worker thread
-        so other runners' turns overlap those waits; a per-runner asyncio lock then
-        keeps one runner's messages in the order they came (bench/turn_driver_bench.py
-        measured both).
+        Turns of one runner run one at a time (dialogs/turn_order.py: on the loop for a
+        local database, in a thread under a per-runner lock for a database server). A run
+        file is read first, outside the turn, so no turn holds the database while a file
+        is read. A platform event is recorded (`notice`); joining a group also answers /help.
         """
+        key = incoming.address.runner_key
         if incoming.kind in PLATFORM_EVENTS:
-            await self._off_loop(self.notice, incoming)
+            await self._order.run(key, self.notice, incoming)
             if incoming.kind != IncomingKind.JOINED:
                 return []
             incoming = Incoming.from_text(incoming.address, "/help")  # a new group hears what the coach does
         if incoming.kind == IncomingKind.ATTACHMENT:
             await imports.read_ahead(incoming)  # the reader process's seconds pass outside the turn's lock
-        if not getattr(self.store, "waits_on_network", False):
-            return self.handle_sync(incoming)
-        key = incoming.address.runner_key
-        in_order = self._in_order.get(key)
-        if in_order is None:
-            in_order = self._in_order[key] = asyncio.Lock()
-        async with in_order:
-            return await asyncio.to_thread(self.handle_sync, incoming)
-
-    async def _off_loop(self, call: Callable[[Incoming], None], incoming: Incoming) -> None:
-        """Runs a store call on the loop (local database) or in a worker thread (database server)."""
-        if getattr(self.store, "waits_on_network", False):
-            await asyncio.to_thread(call, incoming)
-        else:
-            call(incoming)
+        return await self._order.run(key, self.handle_sync, incoming)
 
     def notice(self, incoming: Incoming) -> None:
         """Records a platform event (joined, left, migrated, blocked); a failure is logged, never raised."""
