@@ -10,7 +10,7 @@ from dataclasses import replace
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import and_, delete, update
+from sqlalchemy import and_, bindparam, delete, update
 from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Session, SQLModel, select
 
@@ -76,6 +76,40 @@ def _without_nul(change: Change) -> Change:
     return replace(change, conversation=conversation, profile=profile)
 
 
+_run, _pain, _triage = Run.__table__, PainReport.__table__, TriageRecord.__table__  # type: ignore[attr-defined]
+_RUNS = (
+    select(
+        _run.c.id, _run.c.logged_at, _run.c.distance_km, _run.c.duration_min, _run.c.surface, _run.c.effort,
+        _run.c.started_at, _pain.c.id.label("pain_id"), _pain.c.score, _pain.c.places, _pain.c.kinds, _pain.c.signs,
+        _triage.c.tier,
+    )
+    .select_from(_run.outerjoin(_pain, _pain.c.run_id == _run.c.id).outerjoin(_triage, _triage.c.run_id == _run.c.id))
+    .order_by(_run.c.logged_at.desc(), _run.c.id.desc())
+)
+
+
+_runner_t, _conv = Runner.__table__, ConversationState.__table__  # type: ignore[attr-defined]
+# The turn's load and save, built once: a turn only binds its values.
+_LOAD = (
+    select(
+        _runner_t, _conv.c.id.label("conversation_id"), _conv.c.state, _conv.c.data, _conv.c.question, _conv.c.version
+    )
+    .select_from(
+        _runner_t.outerjoin(_conv, and_(_conv.c.runner_id == _runner_t.c.id, _conv.c.chat_id == bindparam("chat_id")))
+    )
+    .where(_runner_t.c.platform == bindparam("platform"), _runner_t.c.user_id == bindparam("user_id"))
+)
+_SAVE = (
+    update(_conv)
+    .where(_conv.c.id == bindparam("cid"))
+    .values(
+        state=bindparam("state"), data=bindparam("data", type_=_conv.c.data.type), question=bindparam("question"),
+        version=_conv.c.version + 1, updated_at=bindparam("updated_at", type_=_conv.c.updated_at.type),
+    )
+)
+_SAVE_CHECKED = _SAVE.where(_conv.c.version == bindparam("loaded_version"))
+
+
 def _profile_of(runner: Runner) -> Profile:
     return Profile(**{f: getattr(runner, f) for f in PROFILE_FIELDS})
 
@@ -123,24 +157,8 @@ class SqlStore(ClubStore, ReminderStore, coaching.CoachingStore):
 
     def _load(self, connection: Connection, address: Address) -> tuple[Snapshot, Loaded]:
         """Reads the runner and this chat's conversation in one query, as plain rows."""
-        runners, conversations = Runner.__table__, ConversationState.__table__  # type: ignore[attr-defined]
-        joined = runners.outerjoin(
-            conversations,
-            and_(conversations.c.runner_id == runners.c.id, conversations.c.chat_id == address.chat_id),
-        )
-        query = (
-            select(
-                runners,
-                conversations.c.id.label("conversation_id"),
-                conversations.c.state,
-                conversations.c.data,
-                conversations.c.question,
-                conversations.c.version,
-            )
-            .select_from(joined)
-            .where(runners.c.platform == address.platform, runners.c.user_id == address.user_id)
-        )
-        row = connection.execute(query).mappings().first()
+        keys = {"platform": address.platform, "user_id": address.user_id, "chat_id": address.chat_id}
+        row = connection.execute(_LOAD, keys).mappings().first()
         if row is None:
             return Snapshot(profile=None, conversation=Conversation()), Loaded()
         conversation = (
@@ -286,21 +304,14 @@ class SqlStore(ClubStore, ReminderStore, coaching.CoachingStore):
 
     def _write_conversation(self, session: Session, loaded: Loaded, conversation: Conversation, check: bool) -> None:
         """One UPDATE of the conversation row; with `check`, only if its version is the one loaded."""
-        table = ConversationState.__table__  # type: ignore[attr-defined]
-        where = [table.c.id == loaded.conversation_id]
+        values = {
+            "cid": loaded.conversation_id, "state": conversation.state, "data": dict(conversation.data),
+            "question": conversation.question, "updated_at": utcnow(),
+        }
         if check:
-            where.append(table.c.version == loaded.version)
-        done = session.execute(
-            update(table)
-            .where(*where)
-            .values(
-                state=conversation.state,
-                data=dict(conversation.data),
-                question=conversation.question,
-                version=table.c.version + 1,
-                updated_at=utcnow(),
-            )
-        )
+            done = session.connection().execute(_SAVE_CHECKED, {**values, "loaded_version": loaded.version})
+        else:
+            done = session.connection().execute(_SAVE, values)
         if done.rowcount != 1:  # type: ignore[attr-defined]
             raise StaleTurn("the conversation changed since this turn loaded it")
 
@@ -353,36 +364,29 @@ class SqlStore(ClubStore, ReminderStore, coaching.CoachingStore):
         logger.info("runner %s forgotten", runner_id)
 
     def _runs(self, session: Session, runner_id: int, limit: int | None, since: datetime | None = None) -> list[RunRecord]:
-        query = (
-            select(Run, PainReport, TriageRecord)
-            .join(PainReport, PainReport.run_id == Run.id, isouter=True)  # type: ignore[arg-type]
-            .join(TriageRecord, TriageRecord.run_id == Run.id, isouter=True)  # type: ignore[arg-type]
-            .where(Run.runner_id == runner_id)
-            .order_by(Run.logged_at.desc(), Run.id.desc())  # type: ignore[union-attr,attr-defined]
-        )
+        """One runner's runs with their pain report and triage, newest first, as plain rows (no ORM objects)."""
+        query = _RUNS.where(_run.c.runner_id == runner_id)
         if since is not None:
-            query = query.where(Run.logged_at >= since)  # type: ignore[operator]
+            query = query.where(_run.c.logged_at >= since)
         if limit:
             query = query.limit(limit)
-        records = []
-        for run, pain, tri in session.exec(query).all():
-            records.append(
-                RunRecord(
-                    run_id=run.id,  # type: ignore[arg-type]
-                    logged_at=run.logged_at,
-                    distance_km=run.distance_km,
-                    duration_min=run.duration_min,
-                    surface=run.surface,
-                    effort=run.effort,
-                    pain_score=pain.score if pain else None,
-                    pain_where=tuple(pain.places) if pain else (),
-                    pain_kind=tuple(pain.kinds) if pain else (),
-                    tier=tri.tier if tri else None,
-                    signs=tuple(pain.signs) if pain else (),
-                    started_at=_utc(run.started_at),
-                )
+        return [
+            RunRecord(
+                run_id=row.id,
+                logged_at=row.logged_at,
+                distance_km=row.distance_km,
+                duration_min=row.duration_min,
+                surface=row.surface,
+                effort=row.effort,
+                pain_score=row.score,
+                pain_where=tuple(row.places) if row.pain_id is not None else (),
+                pain_kind=tuple(row.kinds) if row.pain_id is not None else (),
+                tier=row.tier,
+                signs=tuple(row.signs) if row.pain_id is not None else (),
+                started_at=_utc(row.started_at),
             )
-        return records
+            for row in session.connection().execute(query)
+        ]
 
     def recent_runs(self, address: Address, limit: int = 10) -> list[RunRecord]:
         """The runner's latest runs, newest first; limit=0 for all of them."""
