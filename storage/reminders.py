@@ -23,21 +23,20 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any, Protocol, Sequence
 
-from sqlalchemy import JSON, Column, Index, Row, Select, Update, bindparam, delete, func, update
+from sqlalchemy import Row, Select, Update, bindparam, delete, func, update
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Field, Session, SQLModel, select
+from sqlmodel import Session, select
 
 from dialogs import timezones
 from dialogs.reminders import schedule
 from dialogs.messages import Address, ChatKind
 from dialogs.models import Tier
 from dialogs.ports import PlanInfo
-from storage.tables import Club, ClubRun, Run, Runner, utcnow
+from storage.tables import CLAIMED, PENDING, SENT, SKIPPED, Club, ClubRun, Reminder, ReminderPlan, Run, Runner, utcnow
 
 logger = logging.getLogger(__name__)
 
-PENDING, CLAIMED, SENT, SKIPPED = "pending", "claimed", "sent", "skipped"
 PLAN_KINDS = ("warmup", "after_run", "daily")
 DIGEST, CLUB_SUMMARY = "digest", "club_summary"  # sent with content the dispatcher composes (dialogs.digest)
 CLUB_WARMUP_LEAD = timedelta(minutes=30)
@@ -46,53 +45,6 @@ MAX_ATTEMPTS = 5
 DIGEST_SPREAD_S = 2 * 3600  # 18:00-20:00: 100,000 digests in one zone come due at ~14 a second, under 30/s
 SPREAD_HASH = 2654435761  # Knuth's multiplicative hash: consecutive runner ids land far apart in the window
 LOOKAHEAD_OCCURRENCES = 3  # look past an occurrence in quiet hours (a DST switch may free the next)
-
-
-class ReminderPlan(SQLModel, table=True):
-    """A runner's reminder settings (dialogs.ports.PlanInfo)."""
-
-    __tablename__ = "reminder_plan"
-
-    id: int | None = Field(default=None, primary_key=True)
-    runner_id: int = Field(foreign_key="runner.id", unique=True, index=True)
-    slots: list[list[Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
-    lead_min: int = 30
-    after_min: int = 120
-    daily: str | None = None
-    quiet_start: str = "22:00"
-    quiet_end: str = "07:00"
-    paused: bool = False
-    warmups_sent: int = 0  # seeds the warm-up text so consecutive ones differ
-    updated_at: datetime = Field(default_factory=utcnow)
-
-
-class Reminder(SQLModel, table=True):
-    """One occurrence of a reminder to a runner (runner_id) or a club's group (club_id)."""
-
-    __tablename__ = "reminder"
-    __table_args__ = (Index("ix_reminder_state_due", "state", "due_at"),)
-
-    id: int | None = Field(default=None, primary_key=True)
-    runner_id: int | None = Field(default=None, foreign_key="runner.id", index=True)
-    club_id: int | None = Field(default=None, index=True)
-    club_run_id: int | None = None
-    kind: str  # warmup | after_run | daily | followup | digest | club_warmup | club_after | club_summary
-    stage: int = 1  # follow-ups: 1 next day, 2 two days later, 0 the gentle check after an emergency
-    weekday: int | None = None  # the plan slot this occurrence came from
-    at: str | None = None  # "HH:MM" local
-    run_at: datetime | None = None  # UTC start of the planned run
-    due_at: datetime = Field(index=True)  # UTC, after quiet hours were applied
-    expires_at: datetime  # UTC; not sent after this (grace window)
-    state: str = PENDING
-    claimed_by: str | None = Field(default=None, index=True)
-    claimed_at: datetime | None = None
-    sent_at: datetime | None = None
-    attempts: int = 0
-    repeat: bool = False  # sending (or skipping) it schedules the next occurrence
-    answer: str | None = None  # follow-ups: better | same | worse
-    note: str | None = None  # why it was skipped
-    key: str | None = Field(default=None, unique=True)
-    created_at: datetime = Field(default_factory=utcnow)
 
 
 _REMINDER = Reminder.__table__  # type: ignore[attr-defined]  # the hot paths use Core: plain rows, no ORM objects
