@@ -31,6 +31,7 @@ from dialogs.clock import utcnow
 from dialogs.messages import Reply
 from dialogs.reminders import dispatch, schedule
 from dialogs.reminders.dispatch import CoachInputs, Decision, Due
+from storage import coaching as coach_reads
 from storage import occurrences, queue
 from storage.repository import SqlStore
 
@@ -184,16 +185,11 @@ class Dispatcher:
     def _coach_inputs(self, claimed: list[Due], now: datetime) -> dict[int, CoachInputs]:
         """What the warm-ups of a claimed batch say about the next run, read for all their runners at once."""
         wanted = [due.runner_id for due in claimed if dispatch.wants_coaching(due) and dispatch.decide(due, now).action == dispatch.SEND]
-        found: dict[int, CoachInputs] = {}
-        for runner_id in wanted:
-            try:
-                inputs = self.store.coach_inputs(runner_id, now - coaching.HISTORY)  # type: ignore[arg-type]
-            except Exception:
-                logger.exception("coaching lines for runner %s failed", runner_id)
-                continue
-            if inputs is not None:
-                found[runner_id] = inputs  # type: ignore[index]
-        return found
+        try:
+            return coach_reads.coach_inputs_of(self.database, wanted, now - coaching.HISTORY)  # type: ignore[arg-type]
+        except Exception:
+            logger.exception("coaching lines for %d warm-ups failed", len(wanted))
+            return {}
 
     async def _record(self, rows: list[tuple[Due, Decision]], token: str) -> int:
         """Records outcomes of one claim in one transaction (releases one by one); returns how many were sent."""
