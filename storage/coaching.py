@@ -47,7 +47,7 @@ def apply(session: Session, runner_id: int, effect: RemoveRun | EditRun | CoachN
 
 
 def _remove(session: Session, runner_id: int, run: Run) -> None:
-    from storage.reminders import PENDING, SKIPPED, Reminder
+    from storage.tables import PENDING, SKIPPED, Reminder
 
     latest_pain = session.exec(
         select(PainReport.run_id).where(PainReport.runner_id == runner_id).order_by(PainReport.id.desc())  # type: ignore[union-attr]
