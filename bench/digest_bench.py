@@ -32,12 +32,12 @@ from pathlib import Path
 from typing import Sequence
 
 from bench.reminders_bench import NullSender
-from bot.reminders import Dispatcher
+from bot.scheduler import Dispatcher
 from dialogs import charts, digest, progress
 from dialogs.messages import Address
 from dialogs.models import Checkin, Profile, RunRecord, Tier, TriageResult
 from dialogs.ports import Change, Conversation, NewRun
-from storage import reminders as queue
+from dialogs.reminders import schedule
 from storage.database import open_database
 from storage.repository import SqlStore
 
@@ -112,7 +112,7 @@ async def dispatch(rounds: int, runners: int) -> None:
             clock_now = [datetime(2026, 11, 29, 17, 59, tzinfo=timezone.utc)]
             dispatcher = Dispatcher(database, {"terminal": sender}, clock=lambda: clock_now[0], store=store)
             began, most = time.process_time(), 0
-            end = datetime(2026, 11, 29, 18, 0, tzinfo=timezone.utc) + timedelta(seconds=queue.DIGEST_SPREAD_S)
+            end = datetime(2026, 11, 29, 18, 0, tzinfo=timezone.utc) + timedelta(seconds=schedule.DIGEST_SPREAD_S)
             while clock_now[0] <= end:
                 before = sender.count
                 await dispatcher.tick()
@@ -128,7 +128,7 @@ async def dispatch(rounds: int, runners: int) -> None:
           f"busiest {TICK_S} s tick drew {max(busiest)} digests; rounds: "
           + ", ".join(f"{d * 1000:.2f} ms" for d in per_digest))
     print(f"  100,000 digests: {spread(total, 1, 'min')} of one core (budget {SEND_BUDGET_S / 60:.1f} min); "
-          f"spread over {queue.DIGEST_SPREAD_S // 60} min that is {DIGESTS / queue.DIGEST_SPREAD_S:.1f} due a second")
+          f"spread over {schedule.DIGEST_SPREAD_S // 60} min that is {DIGESTS / schedule.DIGEST_SPREAD_S:.1f} due a second")
 
 
 def main() -> None:

@@ -33,10 +33,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from sqlalchemy import func, insert, select  # noqa: E402
 
 from bot.outbound import Delivery  # noqa: E402
-from bot.reminders import Dispatcher  # noqa: E402
+from bot.scheduler import Dispatcher  # noqa: E402
 from dialogs.messages import Address, Reply  # noqa: E402
 from dialogs.ports import PlanInfo  # noqa: E402
-from storage import reminders as queue  # noqa: E402
+from storage import occurrences, queue, tables  # noqa: E402
 from storage.database import open_database  # noqa: E402
 from storage.tables import Runner  # noqa: E402
 
@@ -80,9 +80,9 @@ def build(url: str, runners: int) -> tuple[int, float]:
             )
             plan = PlanInfo(slots=slots, daily=f"{rng.randrange(18, 22):02d}:{rng.choice((0, 30)):02d}")
             plans.append({"runner_id": n, "slots": [list(s) for s in slots], "daily": plan.daily, "updated_at": START})
-            rows.extend(queue.plan_occurrences(n, plan, ZONES[(n - 1) % len(ZONES)], START))
-        conn.execute(insert(queue.ReminderPlan), plans)
-        conn.execute(insert(queue.Reminder), rows)
+            rows.extend(occurrences.plan_occurrences(n, plan, ZONES[(n - 1) % len(ZONES)], START))
+        conn.execute(insert(tables.ReminderPlan), plans)
+        conn.execute(insert(tables.Reminder), rows)
     engine.dispose()
     return len(rows), time.perf_counter() - started
 
@@ -103,15 +103,15 @@ async def measure(url: str) -> None:
         t = time.perf_counter()
         with engine.connect() as conn:
             ids = conn.execute(
-                select(queue.Reminder.id).where(queue.Reminder.state == "pending", queue.Reminder.due_at <= now)
+                select(tables.Reminder.id).where(tables.Reminder.state == "pending", tables.Reminder.due_at <= now)
             ).all()
         return len(ids), (time.perf_counter() - t) * 1000
 
     def due_between(a: datetime, b: datetime) -> int:
         with engine.connect() as conn:
             return conn.execute(
-                select(func.count()).select_from(queue.Reminder).where(
-                    queue.Reminder.state == "pending", queue.Reminder.due_at > a, queue.Reminder.due_at <= b
+                select(func.count()).select_from(tables.Reminder).where(
+                    tables.Reminder.state == "pending", tables.Reminder.due_at > a, tables.Reminder.due_at <= b
                 )
             ).scalar_one()
 

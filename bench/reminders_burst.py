@@ -34,11 +34,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from sqlalchemy import func, insert, select  # noqa: E402
 
 from bot.config import Settings  # noqa: E402
-from bot.reminders import Dispatcher  # noqa: E402
+from bot.scheduler import Dispatcher  # noqa: E402
 from bot.telegram.adapter import TelegramAdapter  # noqa: E402
 from dialogs.engine import Engine  # noqa: E402
 from dialogs.ports import PlanInfo  # noqa: E402
-from storage import reminders as queue  # noqa: E402
+from storage import occurrences, tables  # noqa: E402
 from storage.database import open_database  # noqa: E402
 from storage.repository import SqlStore  # noqa: E402
 from storage.tables import Runner  # noqa: E402
@@ -65,12 +65,12 @@ def build(url: str, runners: int) -> int:
         )  # fmt: skip
         ids = connection.execute(select(Runner.id)).scalars().all()
         connection.execute(
-            insert(queue.ReminderPlan), [{"runner_id": i, "slots": [[0, "07:30"]], "updated_at": START} for i in ids]
+            insert(tables.ReminderPlan), [{"runner_id": i, "slots": [[0, "07:30"]], "updated_at": START} for i in ids]
         )
-        rows = [row for i in ids for row in queue.plan_occurrences(i, plan, ZONE, START)]
-        connection.execute(insert(queue.Reminder), rows)
+        rows = [row for i in ids for row in occurrences.plan_occurrences(i, plan, ZONE, START)]
+        connection.execute(insert(tables.Reminder), rows)
         due = connection.execute(
-            select(func.count()).select_from(queue.Reminder).where(queue.Reminder.due_at == DUE)
+            select(func.count()).select_from(tables.Reminder).where(tables.Reminder.due_at == DUE)
         ).scalar_one()
     engine.dispose()
     return int(due)
@@ -126,7 +126,7 @@ async def burst(url: str, api_url: str) -> dict[str, Any]:
     with database.connect() as connection:
         states = dict(
             connection.execute(
-                select(queue.Reminder.state, func.count()).where(queue.Reminder.due_at == DUE).group_by(queue.Reminder.state)
+                select(tables.Reminder.state, func.count()).where(tables.Reminder.due_at == DUE).group_by(tables.Reminder.state)
             ).all()
         )
     database.dispose()

@@ -71,7 +71,7 @@ async def serve(settings: Settings, stop: asyncio.Event | None = None) -> None:
             await adapter.start()
             started.append(adapter)
             logger.info("%s adapter started", adapter.platform)
-        from bot.reminders import Dispatcher
+        from bot.scheduler import Dispatcher
 
         dispatcher = Dispatcher(database, {a.platform: a for a in started}, store=store)
         await dispatcher.start()

@@ -75,7 +75,7 @@ def cmd_chat(args: argparse.Namespace) -> int:
         return 2
     folder = data_folder()
     out_dir = Path(args.out_dir) if args.out_dir else folder / "exports" / re.sub(r"[^A-Za-z0-9_-]", "_", args.name)
-    from bot.reminders import Dispatcher
+    from bot.scheduler import Dispatcher
 
     store = engine.store
     try:

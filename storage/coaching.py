@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, Iterable, Sequence
 
 from sqlalchemy import delete, update
 from sqlalchemy.engine import Engine
@@ -47,7 +47,7 @@ def apply(session: Session, runner_id: int, effect: RemoveRun | EditRun | CoachN
 
 
 def _remove(session: Session, runner_id: int, run: Run) -> None:
-    from storage.reminders import PENDING, SKIPPED, Reminder
+    from storage.tables import PENDING, SKIPPED, Reminder
 
     latest_pain = session.exec(
         select(PainReport.run_id).where(PainReport.runner_id == runner_id).order_by(PainReport.id.desc())  # type: ignore[union-attr]
@@ -90,12 +90,64 @@ def _edit(session: Session, runner_id: int, run: Run, field: str, value: Any) ->
 
 
 def _events(session: Session, runner_id: int, since: datetime) -> list[CoachEvent]:
+    return _events_of(session, [runner_id], since).get(runner_id, [])
+
+
+def _events_of(session: Session, runner_ids: Sequence[int], since: datetime) -> dict[int, list[CoachEvent]]:
+    """Each runner's coaching events since `since`, oldest first (one query)."""
     query = (
         select(CoachEventRow)
-        .where(CoachEventRow.runner_id == runner_id, CoachEventRow.at >= since)  # type: ignore[operator]
+        .where(CoachEventRow.runner_id.in_(runner_ids), CoachEventRow.at >= since)  # type: ignore[attr-defined,operator]
         .order_by(CoachEventRow.at, CoachEventRow.id)  # type: ignore[arg-type]
     )
-    return [CoachEvent(kind=r.kind, at=_utc(r.at), data=dict(r.data or {}), run_id=r.run_id) for r in session.exec(query)]
+    found: dict[int, list[CoachEvent]] = {}
+    for r in session.exec(query):
+        found.setdefault(r.runner_id, []).append(CoachEvent(kind=r.kind, at=_utc(r.at), data=dict(r.data or {}), run_id=r.run_id))
+    return found
+
+
+def _runs_of(session: Session, runner_ids: Sequence[int], since: datetime) -> dict[int, list[RunRecord]]:
+    """Each runner's runs logged since `since`, newest first, with their pain and triage (one query, plain rows)."""
+    run, pain, tri = Run.__table__, PainReport.__table__, TriageRecord.__table__  # type: ignore[attr-defined]
+    query = (
+        select(
+            run.c.runner_id, run.c.id.label("run_id"), run.c.logged_at, run.c.distance_km, run.c.duration_min,
+            run.c.surface, run.c.effort, pain.c.score.label("pain_score"), pain.c.places.label("pain_where"),
+            pain.c.kinds.label("pain_kind"), tri.c.tier, pain.c.signs, run.c.started_at,
+        )  # fmt: skip
+        .select_from(run.outerjoin(pain, pain.c.run_id == run.c.id).outerjoin(tri, tri.c.run_id == run.c.id))
+        .where(run.c.runner_id.in_(runner_ids), run.c.logged_at >= since)
+        .order_by(run.c.runner_id, run.c.logged_at.desc(), run.c.id.desc())
+    )
+    found: dict[int, list[RunRecord]] = {}
+    for row in session.connection().execute(query).mappings():
+        values = dict(row)
+        runner_id = values.pop("runner_id")
+        for name in ("pain_where", "pain_kind", "signs"):
+            values[name] = tuple(values[name] or ())
+        values["started_at"] = _utc(values["started_at"]) if values["started_at"] is not None else None
+        found.setdefault(runner_id, []).append(RunRecord(**values))
+    return found
+
+
+def coach_inputs_of(
+    engine: Engine, runner_ids: Iterable[int], since: datetime
+) -> dict[int, tuple[Profile, list[RunRecord], list[CoachEvent]]]:
+    """Each runner's profile, runs logged since `since` and coaching events since then, in three queries
+    however many runners (a claimed batch of warm-ups); runners who are gone are left out."""
+    from storage.repository import PROFILE_FIELDS
+
+    ids = sorted(set(runner_ids))
+    if not ids:
+        return {}
+    runner = Runner.__table__  # type: ignore[attr-defined]
+    with Session(engine) as session:
+        rows = session.connection().execute(
+            select(runner.c.id, *(runner.c[f] for f in PROFILE_FIELDS)).where(runner.c.id.in_(ids))
+        ).mappings()
+        profiles = {row["id"]: Profile(**{f: row[f] for f in PROFILE_FIELDS}) for row in rows}
+        runs, events = _runs_of(session, ids, since), _events_of(session, ids, since)
+    return {rid: (profile, runs.get(rid, []), events.get(rid, [])) for rid, profile in profiles.items()}
 
 
 class CoachingStore:

@@ -9,7 +9,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine
 from sqlmodel import create_engine
 
-from storage import reminders, tables  # noqa: F401  (registers the tables on SQLModel.metadata)
+from storage import tables  # noqa: F401  (registers the tables on SQLModel.metadata)
 
 logger = logging.getLogger(__name__)
 

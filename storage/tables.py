@@ -25,6 +25,9 @@ SQLModel.metadata.naming_convention = {
 }
 
 
+PENDING, CLAIMED, SENT, SKIPPED = "pending", "claimed", "sent", "skipped"  # the states of a Reminder row
+
+
 class Runner(SQLModel, table=True):
     """One platform account (the terminal counts as a platform)."""
 
@@ -156,3 +159,50 @@ class CoachEventRow(SQLModel, table=True):
     kind: str
     at: datetime = Field(default_factory=utcnow)
     data: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
+class ReminderPlan(SQLModel, table=True):
+    """A runner's reminder settings (dialogs.ports.PlanInfo)."""
+
+    __tablename__ = "reminder_plan"
+
+    id: int | None = Field(default=None, primary_key=True)
+    runner_id: int = Field(foreign_key="runner.id", unique=True, index=True)
+    slots: list[list[Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    lead_min: int = 30
+    after_min: int = 120
+    daily: str | None = None
+    quiet_start: str = "22:00"
+    quiet_end: str = "07:00"
+    paused: bool = False
+    warmups_sent: int = 0  # seeds the warm-up text so consecutive ones differ
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class Reminder(SQLModel, table=True):
+    """One occurrence of a reminder to a runner (runner_id) or a club's group (club_id)."""
+
+    __tablename__ = "reminder"
+    __table_args__ = (Index("ix_reminder_state_due", "state", "due_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    runner_id: int | None = Field(default=None, foreign_key="runner.id", index=True)
+    club_id: int | None = Field(default=None, index=True)
+    club_run_id: int | None = None
+    kind: str  # warmup | after_run | daily | followup | digest | club_warmup | club_after | club_summary
+    stage: int = 1  # follow-ups: 1 next day, 2 two days later, 0 the gentle check after an emergency
+    weekday: int | None = None  # the plan slot this occurrence came from
+    at: str | None = None  # "HH:MM" local
+    run_at: datetime | None = None  # UTC start of the planned run
+    due_at: datetime = Field(index=True)  # UTC, after quiet hours were applied
+    expires_at: datetime  # UTC; not sent after this (grace window)
+    state: str = PENDING
+    claimed_by: str | None = Field(default=None, index=True)
+    claimed_at: datetime | None = None
+    sent_at: datetime | None = None
+    attempts: int = 0
+    repeat: bool = False  # sending (or skipping) it schedules the next occurrence
+    answer: str | None = None  # follow-ups: better | same | worse
+    note: str | None = None  # why it was skipped
+    key: str | None = Field(default=None, unique=True)
+    created_at: datetime = Field(default_factory=utcnow)

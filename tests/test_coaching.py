@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from bot.reminders import Dispatcher
+from bot.scheduler import Dispatcher
 from dialogs import coaching, digest
 from dialogs.messages import Address, Reply
 from dialogs.models import Checkin, Tier, TriageResult

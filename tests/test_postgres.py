@@ -21,9 +21,9 @@ from sqlmodel import Session
 from dialogs.messages import Address
 from dialogs.models import Checkin, Tier, TriageResult
 from dialogs.ports import Change, Conversation, NewRun
-from storage import reminders as queue
+from storage import queue
 from storage.database import connect, open_database
-from storage.reminders import Reminder
+from storage.tables import Reminder
 from storage.repository import SqlStore
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -78,7 +78,7 @@ WORKER = """
 import asyncio, json, sys
 from datetime import datetime, timezone
 from bot.outbound import Delivery
-from bot.reminders import Dispatcher
+from bot.scheduler import Dispatcher
 from storage.database import open_database
 
 class FileSender:

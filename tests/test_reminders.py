@@ -10,12 +10,13 @@ import pytest
 from sqlmodel import Session, select
 
 from bot.outbound import Delivery
-from bot.reminders import Dispatcher
+from bot.scheduler import Dispatcher
 from dialogs.messages import Address, ChatKind, Reply, Visibility
 from dialogs.models import Checkin, Tier, TriageResult
 from dialogs.ports import Change, ClubRunInfo, Conversation, Forget, NewRun
 from storage.database import open_database
-from storage.reminders import Reminder, claim_due
+from storage.queue import claim_due
+from storage.tables import Reminder
 from storage.repository import SqlStore
 from tests.conftest import Chat, Clock
 
@@ -455,7 +456,7 @@ WORKER = """
 import asyncio, json, sys
 from datetime import datetime, timezone
 from bot.outbound import Delivery
-from bot.reminders import Dispatcher
+from bot.scheduler import Dispatcher
 from storage.database import open_database
 
 class FileSender:

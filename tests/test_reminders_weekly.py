@@ -8,12 +8,12 @@ from datetime import datetime, timedelta
 import pytest
 from sqlmodel import Session, select
 
-from bot.reminders import Dispatcher
+from bot.scheduler import Dispatcher
 from dialogs.engine import Engine
 from dialogs.messages import ChatKind, Incoming, Visibility
-from storage.reminders import CLUB_SUMMARY, DIGEST, DIGEST_SPREAD_S, Reminder, digest_offset
+from dialogs.reminders.schedule import CLUB_SUMMARY, DIGEST, DIGEST_SPREAD_S, digest_offset
 from storage.repository import SqlStore
-from storage.tables import ClubMember
+from storage.tables import ClubMember, Reminder
 from tests.conftest import Chat, Clock
 from tests.test_reminders import FakeSender, dispatcher, join, log_run, pending, sender, tick_at, utc  # noqa: F401
 

@@ -15,7 +15,7 @@ import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from bot.reminders import Dispatcher
+from bot.scheduler import Dispatcher
 from bot.terminal import PLATFORM, chat
 from dialogs.engine import Engine
 from dialogs.messages import Address, ChatKind, Incoming

@@ -1,6 +1,6 @@
 """The texts a due reminder sends: warm-up with the coach's next-run lines, after-run, daily, follow-up, club posts.
 
-Kept with the coach so bot/reminders.py
+Kept with the coach so bot/scheduler.py
 only delivers them. The next-morning follow-up's question and labels come from
 coaching.toml.
 """

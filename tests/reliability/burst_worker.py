@@ -20,7 +20,7 @@ from datetime import datetime
 from typing import Sequence
 
 from bot.outbound import Delivery
-from bot.reminders import Dispatcher
+from bot.scheduler import Dispatcher
 from dialogs.messages import Address, Reply
 from storage.database import open_database
 from storage.repository import SqlStore

@@ -18,7 +18,7 @@ from bot.telegram.adapter import TelegramAdapter
 from dialogs.messages import Address
 from dialogs.models import Profile
 from dialogs.ports import Change, Conversation
-from storage.reminders import Reminder
+from storage.tables import Reminder
 from storage.repository import SqlStore
 from tests.telegram.conftest import api, make_adapter  # noqa: F401  (fixtures)
 from tests.telegram.fake_bot_api import Call, FakeBotApi

@@ -23,8 +23,8 @@ from datetime import timedelta
 import pytest
 from sqlmodel import Session, func, select
 
-from bot.reminders import Dispatcher
-from storage.reminders import Reminder
+from bot.scheduler import Dispatcher
+from storage.tables import Reminder
 from storage.repository import SqlStore
 from tests.conftest import Clock
 from tests.reliability.conftest import (

@@ -17,7 +17,7 @@ from typing import Sequence
 import pytest
 
 from bot.outbound import Delivery
-from bot.reminders import Dispatcher
+from bot.scheduler import Dispatcher
 from dialogs.engine import PRIVATE_COMMANDS, Engine
 from dialogs.messages import Address, ChatKind, Reply
 from storage.repository import SqlStore

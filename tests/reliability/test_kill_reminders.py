@@ -28,7 +28,7 @@ import pytest
 from sqlmodel import Session, select
 
 from storage.database import open_database
-from storage.reminders import Reminder
+from storage.tables import Reminder
 from storage.tables import Runner
 from tests.reliability.conftest import add_due_followups
 

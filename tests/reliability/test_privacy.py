@@ -22,7 +22,7 @@ from sqlalchemy import String, Text
 from sqlmodel import Session, SQLModel, select
 
 from bot.outbound import Delivery
-from bot.reminders import Dispatcher
+from bot.scheduler import Dispatcher
 from dialogs.engine import Engine
 from dialogs.messages import Address, Reply
 from storage.repository import SqlStore
