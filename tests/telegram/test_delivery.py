@@ -8,7 +8,7 @@ from datetime import timezone
 from sqlmodel import Session, select
 
 from bot.outbound import Delivery
-from bot.reminders import Dispatcher
+from bot.scheduler import Dispatcher
 from dialogs.engine import Engine
 from dialogs.messages import Address, Reply
 from storage.database import open_database
