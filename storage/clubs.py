@@ -8,17 +8,15 @@ from sqlmodel import Session, select
 
 from dialogs.messages import Address
 from dialogs.ports import ClubChange, ClubRunInfo
-from storage import reminders, turns
-from storage.tables import Club, ClubMember, ClubRun, Runner, utcnow
+from dialogs.reminders.schedule import CLUB_SUMMARY
+from storage import rows, turns
+from storage.tables import PENDING, Club, ClubMember, ClubRun, Reminder, utcnow
 
 
 class ClubStore:
     """Clubs for dialogs.ports.Store; SqlStore inherits it."""
 
     engine: Engine
-
-    def _runner(self, session: Session, address: Address) -> Runner | None:  # provided by SqlStore
-        raise NotImplementedError
 
 
     def apply_club_change(self, platform: str, chat_id: str, change: ClubChange) -> None:
@@ -35,7 +33,7 @@ class ClubStore:
     def note_club_member(self, address: Address) -> None:
         """Records that the runner used a command in this group (only a runner we already know)."""
         with turns.using(self.engine, write=True) as session:
-            runner = self._runner(session, address)
+            runner = rows.runner_of(session, address)
             if runner is None:
                 return
             club = self._club(session, address.platform, address.chat_id, create=True)
@@ -58,10 +56,10 @@ class ClubStore:
             club.summary = on  # type: ignore[union-attr]
             if not on:
                 session.execute(
-                    delete(reminders.Reminder).where(
-                        reminders.Reminder.club_id == club.id,  # type: ignore[union-attr,arg-type]
-                        reminders.Reminder.kind == reminders.CLUB_SUMMARY,  # type: ignore[arg-type]
-                        reminders.Reminder.state == reminders.PENDING,  # type: ignore[arg-type]
+                    delete(Reminder).where(
+                        Reminder.club_id == club.id,  # type: ignore[union-attr,arg-type]
+                        Reminder.kind == CLUB_SUMMARY,  # type: ignore[arg-type]
+                        Reminder.state == PENDING,  # type: ignore[arg-type]
                     )
                 )
 

@@ -19,6 +19,7 @@ from sqlmodel import Session, select
 from dialogs.messages import Address
 from dialogs.models import Profile, RunRecord
 from dialogs.ports import CoachEvent, CoachNote, EditRun, RemoveRun
+from storage import rows
 from storage.tables import CoachEventRow, PainReport, Run, Runner, TriageRecord
 
 logger = logging.getLogger(__name__)
@@ -155,15 +156,9 @@ class CoachingStore:
 
     engine: Engine
 
-    def _runner(self, session: Session, address: Address) -> Runner | None:  # provided by SqlStore
-        raise NotImplementedError
-
-    def _runs(self, session: Session, runner_id: int, limit: int | None, since: datetime | None = None) -> list[RunRecord]:
-        raise NotImplementedError  # provided by SqlStore
-
     def coach_events(self, address: Address, since: datetime) -> list[CoachEvent]:
         with Session(self.engine) as session:
-            runner = self._runner(session, address)
+            runner = rows.runner_of(session, address)
             return _events(session, runner.id, since) if runner else []  # type: ignore[arg-type]
 
     def coach_inputs(self, runner_id: int, since: datetime) -> tuple[Profile, list[RunRecord], list[CoachEvent]] | None:
@@ -175,4 +170,4 @@ class CoachingStore:
             if runner is None:
                 return None
             profile = Profile(**{f: getattr(runner, f) for f in PROFILE_FIELDS})
-            return profile, self._runs(session, runner_id, None, since), _events(session, runner_id, since)
+            return profile, rows.runs_of(session, runner_id, None, since), _events(session, runner_id, since)

@@ -11,20 +11,11 @@ from sqlmodel import Session, select
 from dialogs.reminders import schedule
 from dialogs.messages import Address
 from dialogs.ports import FollowupInfo, PlanInfo, ReminderReply, ScheduledInfo, SetPlan
-from storage import turns
-from storage.reminders import (
-    CLAIMED,
-    PENDING,
-    SENT,
-    Reminder,
-    ReminderPlan,
-    _plan_row,
-    _utc,
-    followup_row,
-    plan_info,
-    replan,
-)
-from storage.tables import Runner, utcnow
+from storage import rows, turns
+from storage.occurrences import followup_row, plan_info, replan
+from storage.occurrences import plan_row as _plan_row
+from storage.occurrences import utc as _utc
+from storage.tables import CLAIMED, PENDING, SENT, Reminder, ReminderPlan, Runner, utcnow
 
 
 class ReminderStore:
@@ -32,18 +23,15 @@ class ReminderStore:
 
     engine: Engine
 
-    def _runner(self, session: Session, address: Address) -> Runner | None:  # provided by SqlStore
-        raise NotImplementedError
-
     def plan(self, address: Address) -> PlanInfo | None:
         with turns.using(self.engine) as session:
-            runner = self._runner(session, address)
+            runner = rows.runner_of(session, address)
             row = _plan_row(session, runner.id) if runner else None  # type: ignore[arg-type]
             return plan_info(row) if row else None
 
     def set_plan(self, address: Address, plan: PlanInfo, now: datetime) -> None:
         with turns.using(self.engine, write=True) as session:
-            runner = self._runner(session, address)
+            runner = rows.runner_of(session, address)
             if runner is None:
                 raise LookupError("set_plan for an unknown runner")
             row = _plan_row(session, runner.id) or ReminderPlan(runner_id=runner.id)  # type: ignore[arg-type]
@@ -57,7 +45,7 @@ class ReminderStore:
 
     def scheduled(self, address: Address, now: datetime, limit: int = 10) -> list[ScheduledInfo]:
         with turns.using(self.engine) as session:
-            runner = self._runner(session, address)
+            runner = rows.runner_of(session, address)
             if runner is None:
                 return []
             query = (
@@ -69,7 +57,7 @@ class ReminderStore:
             return [ScheduledInfo(r.id, r.kind, _utc(r.due_at)) for r in session.exec(query)]  # type: ignore[arg-type]
 
     def _own(self, session: Session, address: Address, reminder_id: int) -> Reminder | None:
-        runner = self._runner(session, address)
+        runner = rows.runner_of(session, address)
         row = session.get(Reminder, reminder_id)
         if runner is None or row is None or row.runner_id != runner.id:
             return None

@@ -7,7 +7,7 @@ import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import replace
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import and_, bindparam, delete, update
@@ -18,7 +18,8 @@ from dialogs.messages import Address, ChatKind
 from dialogs.models import Profile, RunRecord
 from dialogs.ports import PLAN_EFFECTS, ClubChange, Change, Conversation, Effect, Forget, NewRun, Snapshot
 from dialogs.ports import PLATFORM_EFFECTS, ChatMigrated, ClubActive
-from storage import coaching, reminders, turns
+from storage import coaching, occurrences, rows, turns
+from storage.rows import as_utc as _utc
 from storage.clubs import ClubStore
 from storage.plans import ReminderStore
 from storage.database import TURN_OPTION, checkpoint
@@ -41,14 +42,6 @@ PROFILE_FIELDS = (
     "name", "timezone", "units", "frequency", "usual_surface", "back_history", "onboarded", "digest",
     "age_band", "risks", "risks_asked", "country",
 )
-
-
-def _utc(moment: datetime | str | None) -> datetime | None:
-    """Returns an ISO string or a datetime as aware UTC (SQLite hands back naive UTC)."""
-    if not moment:
-        return None
-    moment = datetime.fromisoformat(moment) if isinstance(moment, str) else moment
-    return moment.astimezone(timezone.utc) if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
 def _json_row(row: Any) -> dict[str, Any]:
@@ -74,18 +67,6 @@ def _without_nul(change: Change) -> Change:
         profile = replace(profile, **{f: _strip_nul(getattr(profile, f)) for f in PROFILE_FIELDS})
     conversation = replace(change.conversation, data=_strip_nul(change.conversation.data))
     return replace(change, conversation=conversation, profile=profile)
-
-
-_run, _pain, _triage = Run.__table__, PainReport.__table__, TriageRecord.__table__  # type: ignore[attr-defined]
-_RUNS = (
-    select(
-        _run.c.id, _run.c.logged_at, _run.c.distance_km, _run.c.duration_min, _run.c.surface, _run.c.effort,
-        _run.c.started_at, _pain.c.id.label("pain_id"), _pain.c.score, _pain.c.places, _pain.c.kinds, _pain.c.signs,
-        _triage.c.tier,
-    )
-    .select_from(_run.outerjoin(_pain, _pain.c.run_id == _run.c.id).outerjoin(_triage, _triage.c.run_id == _run.c.id))
-    .order_by(_run.c.logged_at.desc(), _run.c.id.desc())
-)
 
 
 _runner_t, _conv = Runner.__table__, ConversationState.__table__  # type: ignore[attr-defined]
@@ -123,8 +104,7 @@ class SqlStore(ClubStore, ReminderStore, coaching.CoachingStore):
         self.waits_on_network = engine.dialect.name != "sqlite"
 
     def _runner(self, session: Session, address: Address) -> Runner | None:
-        query = select(Runner).where(Runner.platform == address.platform, Runner.user_id == address.user_id)
-        return session.exec(query).first()
+        return rows.runner_of(session, address)
 
     def _runner_id(self, session: Session, address: Address) -> int | None:
         """The runner's id: from the open turn when it loaded one, else one query."""
@@ -256,7 +236,7 @@ class SqlStore(ClubStore, ReminderStore, coaching.CoachingStore):
         for effect in change.effects:
             if isinstance(effect, NewRun):
                 self._add_run(session, runner_id, effect)  # type: ignore[arg-type]
-                reminders.on_new_run(
+                occurrences.on_new_run(
                     session,
                     runner_id,  # type: ignore[arg-type]
                     profile.timezone,  # type: ignore[union-attr]
@@ -296,11 +276,11 @@ class SqlStore(ClubStore, ReminderStore, coaching.CoachingStore):
                 setattr(runner, name, getattr(profile, name))
         runner.updated_at = utcnow()
         if runner.timezone != old_zone:
-            reminders.replan(session, runner.id, runner.timezone, utcnow())  # type: ignore[arg-type]
+            occurrences.replan(session, runner.id, runner.timezone, utcnow())  # type: ignore[arg-type]
         if old_digest and not runner.digest:
-            reminders.cancel_digest(session, runner.id)  # type: ignore[arg-type]
+            occurrences.cancel_digest(session, runner.id)  # type: ignore[arg-type]
         elif runner.digest and not old_digest and runner.onboarded:
-            reminders.schedule_digest(session, runner.id, runner.timezone, utcnow())  # type: ignore[arg-type]
+            occurrences.schedule_digest(session, runner.id, runner.timezone, utcnow())  # type: ignore[arg-type]
 
     def _write_conversation(self, session: Session, loaded: Loaded, conversation: Conversation, check: bool) -> None:
         """One UPDATE of the conversation row; with `check`, only if its version is the one loaded."""
@@ -364,29 +344,7 @@ class SqlStore(ClubStore, ReminderStore, coaching.CoachingStore):
         logger.info("runner %s forgotten", runner_id)
 
     def _runs(self, session: Session, runner_id: int, limit: int | None, since: datetime | None = None) -> list[RunRecord]:
-        """One runner's runs with their pain report and triage, newest first, as plain rows (no ORM objects)."""
-        query = _RUNS.where(_run.c.runner_id == runner_id)
-        if since is not None:
-            query = query.where(_run.c.logged_at >= since)
-        if limit:
-            query = query.limit(limit)
-        return [
-            RunRecord(
-                run_id=row.id,
-                logged_at=row.logged_at,
-                distance_km=row.distance_km,
-                duration_min=row.duration_min,
-                surface=row.surface,
-                effort=row.effort,
-                pain_score=row.score,
-                pain_where=tuple(row.places) if row.pain_id is not None else (),
-                pain_kind=tuple(row.kinds) if row.pain_id is not None else (),
-                tier=row.tier,
-                signs=tuple(row.signs) if row.pain_id is not None else (),
-                started_at=_utc(row.started_at),
-            )
-            for row in session.connection().execute(query)
-        ]
+        return rows.runs_of(session, runner_id, limit, since)
 
     def recent_runs(self, address: Address, limit: int = 10) -> list[RunRecord]:
         """The runner's latest runs, newest first; limit=0 for all of them."""

@@ -12,7 +12,7 @@ from bot.scheduler import Dispatcher
 from dialogs.engine import Engine
 from dialogs.messages import Address, Reply
 from storage.database import open_database
-from storage.reminders import Reminder
+from storage.tables import Reminder
 from storage.repository import SqlStore
 from tests.telegram.conftest import Runner, free_port, onboard
 
