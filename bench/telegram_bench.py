@@ -17,6 +17,8 @@ Backstride, 1.0 is parity), plus Bot API calls per update:
 
     .venv/bin/python bench/telegram_bench.py --paired [--rounds 4] [--runners 60,300] [--updates 3000]
 
+--checkin-only runs the check-in bot alone, to profile it (bench/profile_split.py).
+
 CPU is this process's (time.process_time) during the measured loop only, so it
 includes the fake Bot API's share for both bots alike.
 
@@ -256,6 +258,7 @@ async def main() -> None:
     parser.add_argument("--runners", default=None, help="concurrent runners (M), default 300; --paired: a list, default 60,300")
     parser.add_argument("--paired", action="store_true", help="A-B-B-A rounds against the bare PTB echo bot")
     parser.add_argument("--rounds", type=int, default=4, help="A-B-B-A rounds per runner count (--paired)")
+    parser.add_argument("--checkin-only", action="store_true", help="run only the check-in bot (to profile it)")
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
     if args.paired:
@@ -268,12 +271,15 @@ async def main() -> None:
     print(f"{args.runners} runners x {per_runner} turns each, fake Bot API on 127.0.0.1, one process")
     results = {}
     with tempfile.TemporaryDirectory() as folder:
-        for name, run in (
+        bots = [
             ("echo bot (bare PTB defaults)", lambda api: run_echo(api, args.runners, per_runner, tuned=False)),
             ("echo bot (aiohttp, concurrent)", lambda api: run_echo(api, args.runners, per_runner, tuned=True)),
             ("backstride check-in turns", lambda api: run_backstride(api, args.runners, per_runner, Path(folder))),
-        ):
+        ]
+        for name, run in bots[2:] if args.checkin_only else bots:
             results[name] = summary(name, await measured(run))
+    if args.checkin_only:
+        return
     coach = results["backstride check-in turns"]
     print(f"ratio vs bare PTB echo bot:           {coach / results['echo bot (bare PTB defaults)']:.2f}x (target >= 0.7x)")
     print(f"ratio vs aiohttp+concurrent echo bot: {coach / results['echo bot (aiohttp, concurrent)']:.2f}x")
