@@ -147,6 +147,7 @@ class Terminal:
 
     def __init__(self, home: Path, *args: str) -> None:
         env, argv = fresh_user(home), [sys.executable, "-m", "bot.cli", "chat", *args]  # nothing but exec after fork
+        env["PROMPT_TOOLKIT_NO_CPR"] = "1"  # nobody answers prompt_toolkit's cursor-position request on this pty
         self.pid, self.fd = pty.fork()
         if self.pid == 0:  # the child
             os.chdir(ROOT)
