@@ -139,6 +139,8 @@ async def test_past_cancer_makes_new_back_pain_a_same_day_doctor(chat: Chat) -> 
         "weak are both legs after the run",
         "chest pain spreading into my left arm on the hill",
         "got hit by a bike on the towpath",
+        "oh and i havent been able to pee properly since yesterday",  # tester C: retention said plainly
+        "i came off my mountain bike going down a drop, back's pretty bad",  # tester C: a high-energy crash
     ],
 )
 async def test_the_very_first_message_is_screened_before_any_welcome(chat: Chat, message: str) -> None:
