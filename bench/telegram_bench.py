@@ -17,6 +17,14 @@ Backstride, 1.0 is parity), plus Bot API calls per update:
 
     .venv/bin/python bench/telegram_bench.py --paired [--rounds 4] [--runners 60,300] [--updates 3000]
 
+--floor adds C, the protocol floor: a bare PTB bot on the adapter's transport making
+the check-in's Bot API calls (a question per text; per tap an answerCallbackQuery
+beside an editMessageText; a summary and the advice at the end) with nothing behind
+them. A/C is the most any check-in that makes those calls could reach; it runs
+A-C-B-B-C-A:
+
+    .venv/bin/python bench/telegram_bench.py --paired --floor [--rounds 4]
+
 --checkin-only runs the check-in bot alone, to profile it (bench/profile_split.py).
 
 CPU is this process's (time.process_time) during the measured loop only, so it
@@ -41,8 +49,8 @@ from typing import Any, Awaitable, Callable
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from telegram import Update  # noqa: E402
-from telegram.ext import Application, ContextTypes, MessageHandler, filters  # noqa: E402
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update  # noqa: E402
+from telegram.ext import Application, CallbackQueryHandler, ContextTypes, MessageHandler, filters  # noqa: E402
 
 from bot.config import Settings  # noqa: E402
 from bot.telegram.adapter import TelegramAdapter  # noqa: E402
@@ -203,6 +211,66 @@ async def run_echo(api: FakeBotApi, runners: int, per_runner: int, tuned: bool) 
         await app.shutdown()
 
 
+FLOOR_TAPS = 5  # taps per floor check-in: 1 text + 5 taps per 6 updates matches the check-in's calls per update
+
+
+async def run_floor(api: FakeBotApi, runners: int, per_runner: int) -> Phase:
+    """A bare PTB bot making the check-in's Bot API calls with no coach behind them: the protocol's floor.
+
+    Same transport and concurrency as the adapter (AiohttpRequest, concurrent updates).
+    A text gets a question with a button (sendMessage); each tap is answered beside the
+    edit (answerCallbackQuery), and edits the question into the next one (editMessageText);
+    the last tap edits in a summary and sends the advice (sendMessage), as a check-in does.
+    """
+    turns = Turns()
+
+    async def question(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        assert update.message is not None
+        markup = InlineKeyboardMarkup([[InlineKeyboardButton("Easy", callback_data="1")]])
+        await update.message.reply_text("How did the effort feel?", reply_markup=markup)
+        turns.done(update.update_id)
+
+    async def tap(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        query = update.callback_query
+        assert query is not None and query.data is not None and isinstance(query.message, Message)
+        answered = asyncio.ensure_future(query.answer())
+        step = int(query.data)
+        if step < FLOOR_TAPS:
+            markup = InlineKeyboardMarkup([[InlineKeyboardButton(TAPS[step % len(TAPS)], callback_data=str(step + 1))]])
+            await query.edit_message_text(f"Question {step + 1}", reply_markup=markup)
+        else:
+            await query.edit_message_text("Logged: 8 km in 45 min on road, easy effort, pain 4/10.")
+            await query.message.reply_text("Advice: keep it easy, and here is why.")
+        await answered
+        turns.done(update.update_id)
+
+    builder = Application.builder().token(TOKEN).base_url(f"{api.url}/bot").base_file_url(f"{api.url}/file/bot")
+    builder = builder.job_queue(None).request(AiohttpRequest()).get_updates_request(AiohttpRequest())
+    app = builder.concurrent_updates(True).build()
+    app.add_handler(MessageHandler(filters.TEXT, question))
+    app.add_handler(CallbackQueryHandler(tap))
+    await app.initialize()
+    assert app.updater is not None
+    await app.updater.start_polling(poll_interval=0.0, timeout=10)
+    await app.start()
+
+    async def step(user_id: int, n: int) -> asyncio.Future[float]:
+        message = api.last_keyboard.get(user_id) or {}
+        buttons = [b for row in (message.get("reply_markup") or {}).get("inline_keyboard", []) for b in row]
+        if not buttons:
+            return await deliver_expecting(api, turns, lambda: api.new_update(message=api.message(user_id, REPORT)))
+        query = {"id": f"q{user_id}-{n}", "from": api.user(user_id), "chat_instance": "c",
+                 "data": buttons[0]["callback_data"], "message": message}
+        return await deliver_expecting(api, turns, lambda: api.new_update(callback_query=query))
+
+    try:
+        return await closed_loop(runners, per_runner, step, api)
+    finally:
+        await app.updater.stop()
+        await app.stop()
+        await app.shutdown()
+
+
 def summary(name: str, phase: Phase) -> float:
     ordered = sorted(phase.latencies)
     p50 = statistics.median(ordered) * 1000
@@ -226,29 +294,44 @@ def spread(values: list[float]) -> str:
     return f"min {min(values):.2f}  median {statistics.median(values):.2f}  max {max(values):.2f}"
 
 
-async def paired(runner_counts: list[int], rounds: int, updates: int, folder: Path) -> None:
-    """A-B-B-A rounds (A: bare PTB echo bot, B: check-in turns) at each runner count; prints the ratios' spread."""
+NAMES = {"A": "echo (PTB defaults)", "B": "check-in turns", "C": "protocol floor"}
+
+
+async def paired(runner_counts: list[int], rounds: int, updates: int, folder: Path, floor: bool = False) -> None:
+    """A-B-B-A rounds (A: bare PTB echo bot, B: check-in turns; C-B-B-C inside with --floor); prints the spread."""
+    order = "ACBBCA" if floor else "ABBA"
     for runners in runner_counts:
         per_runner = max(1, updates // runners)
-        print(f"\n{runners} runners x {per_runner} turns, {rounds} rounds of A-B-B-A")
-        throughput, cpu, calls = [], [], []
+        print(f"\n{runners} runners x {per_runner} turns, {rounds} rounds of {'-'.join(order)}")
+        throughput, cpu, calls, floor_cpu, floor_calls = [], [], [], [], []
         for number in range(1, rounds + 1):
-            phases: dict[str, list[Phase]] = {"A": [], "B": []}
-            for kind in "ABBA":
+            phases: dict[str, list[Phase]] = {"A": [], "B": [], "C": []}
+            for kind in order:
                 if kind == "A":
                     phase = await measured(lambda api: run_echo(api, runners, per_runner, tuned=False))
-                else:
+                elif kind == "B":
                     phase = await measured(lambda api: run_backstride(api, runners, per_runner, folder))
+                else:
+                    phase = await measured(lambda api: run_floor(api, runners, per_runner))
                 phases[kind].append(phase)
-                summary(f"  round {number} {kind} {'echo (PTB defaults)' if kind == 'A' else 'check-in turns'}", phase)
-            a, b = phases["A"], phases["B"]
+                summary(f"  round {number} {kind} {NAMES[kind]}", phase)
+            a, b, c = phases["A"], phases["B"], phases["C"]
             throughput.append(statistics.mean(p.rate for p in b) / statistics.mean(p.rate for p in a))
             cpu.append(statistics.mean(p.cpu_ms for p in a) / statistics.mean(p.cpu_ms for p in b))
             calls.append(statistics.mean(p.calls_per_update for p in b))
-            print(f"  round {number}: throughput B/A {throughput[-1]:.2f}x, CPU per update A/B {cpu[-1]:.2f}x")
+            line = f"  round {number}: throughput B/A {throughput[-1]:.2f}x, CPU per update A/B {cpu[-1]:.2f}x"
+            if c:
+                floor_cpu.append(statistics.mean(p.cpu_ms for p in a) / statistics.mean(p.cpu_ms for p in c))
+                floor_calls.append(statistics.mean(p.calls_per_update for p in c))
+                line += f", floor A/C {floor_cpu[-1]:.2f}x"
+            print(line)
         print(f"{runners} runners: throughput ratio  {spread(throughput)}")
         print(f"{runners} runners: CPU-per-update ratio  {spread(cpu)}  (target >= 0.7x)")
         print(f"{runners} runners: check-in Bot API calls per update  {spread(calls)}")
+        if floor_cpu:
+            print(f"{runners} runners: protocol floor CPU-per-update ratio  {spread(floor_cpu)}  "
+                  f"(the best any check-in making these calls can reach)")
+            print(f"{runners} runners: protocol floor Bot API calls per update  {spread(floor_calls)}")
         print(f"{runners} runners: replies the adapter gave up sending (timeouts on an overloaded machine): {LOST[0]}")
 
 
@@ -258,13 +341,15 @@ async def main() -> None:
     parser.add_argument("--runners", default=None, help="concurrent runners (M), default 300; --paired: a list, default 60,300")
     parser.add_argument("--paired", action="store_true", help="A-B-B-A rounds against the bare PTB echo bot")
     parser.add_argument("--rounds", type=int, default=4, help="A-B-B-A rounds per runner count (--paired)")
+    parser.add_argument("--floor", action="store_true",
+                        help="--paired: add C, a bare PTB bot making the check-in's Bot API calls with no coach")
     parser.add_argument("--checkin-only", action="store_true", help="run only the check-in bot (to profile it)")
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
     if args.paired:
         counts = [int(n) for n in (args.runners or "60,300").split(",")]
         with tempfile.TemporaryDirectory() as folder:
-            await paired(counts, args.rounds, args.updates, Path(folder))
+            await paired(counts, args.rounds, args.updates, Path(folder), floor=args.floor)
         return
     args.runners = int(args.runners or 300)
     per_runner = max(1, args.updates // args.runners)
