@@ -1,8 +1,10 @@
 """Benchmark: the SQL of a typed check-in, and what the last turn costs with 10 vs 400 past runs.
 
 1. Statements and commits over one whole typed check-in with pain (the report,
-   then the two safety answers), counted with SQLAlchemy events; BEGIN is
-   counted apart (pysqlite's implicit BEGIN is never seen by SQLAlchemy).
+   then the four warning-sign groups), turn by turn, for a new runner and one
+   with 30 past runs, and for a one-message check-in without pain; counted with
+   SQLAlchemy events, BEGIN apart (pysqlite's implicit BEGIN is never seen by
+   SQLAlchemy).
 2. The last turn's CPU time (process time) for a runner with 10 past runs and
    one with 400 (a run every two days, so the 10 all fall in the five weeks
    the last turn reads and about 18 of the 400 do). Histories alternate
@@ -34,6 +36,7 @@ from storage.database import open_database  # noqa: E402
 from storage.repository import SqlStore  # noqa: E402
 
 REPORT = "ran 8 km in 45 min on concrete, easy effort, lower back aching 4/10 since yesterday, staying the same, doesn't ease when warmed up"
+NO_PAIN = "ran 5 km in 28 min on grass, easy effort, no pain"
 RUN = f"{time.time():.0f}"  # runners of this run, apart from an earlier run's on the same database
 ONBOARDING = ["/start", "Ann", "Europe/London", "Kilometres", "3–4 times", "Road / concrete", "In the past", "Skip",
               "None of these"]
@@ -96,12 +99,22 @@ def main() -> None:
     store = SqlStore(database)
     engine = Engine(store)
 
-    fresh = runner_with_history(engine, store, "counted", 0)
     counter = Counter(database)
-    for text in (REPORT, "none", "none", "none", "none"):
-        engine.handle_sync(Incoming.from_text(fresh, text))
-    print(f"{database.dialect.name}: one typed check-in with pain (5 turns: the report and 4 screen groups): "
-          f"{counter.statements} statements (+{counter.begins} BEGIN), {counter.commits} commits")
+    for runs in (0, 30):
+        fresh = runner_with_history(engine, store, f"counted{runs}", runs)
+        counter.reset()
+        per_turn = []
+        for text in (REPORT, "none", "none", "none", "none"):
+            before = counter.statements
+            engine.handle_sync(Incoming.from_text(fresh, text))
+            per_turn.append(counter.statements - before)
+        print(f"{database.dialect.name}: one typed check-in with pain, {runs} past runs (5 turns: the report and 4 "
+              f"screen groups): {counter.statements} statements (+{counter.begins} BEGIN), {counter.commits} commits; "
+              f"per turn {' + '.join(map(str, per_turn))}")
+    counter.reset()
+    engine.handle_sync(Incoming.from_text(fresh, NO_PAIN))
+    print(f"one-message check-in without pain: {counter.statements} statements (+{counter.begins} BEGIN), "
+          f"{counter.commits} commits")
     counter.reset()
     engine.handle_sync(Incoming.from_text(fresh, "/help"))
     print(f"/help: {counter.statements} statements, {counter.commits} commits")

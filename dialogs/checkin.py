@@ -14,7 +14,7 @@ import logging
 from datetime import datetime
 from typing import Any
 
-from dialogs import advice, dates, parsing, progress, timezones
+from dialogs import advice, coaching, dates, parsing, progress, timezones
 from dialogs.flow import Context, InputError, NotUnderstood, Outcome, Question, ask, fresh, idle, read_answer
 from dialogs.messages import Incoming
 from dialogs.models import EMERGENCY_SIGNS, Checkin, PainKind, Profile, Tier
@@ -380,6 +380,8 @@ def _finish(ctx: Context, conversation: Conversation, checkin: Checkin, profile:
     if result.tier is Tier.EMERGENCY:
         replies = [advice.emergency_reply(care)]
     else:
+        if result.tier not in progress.DOCTOR_TIERS:  # the notes below read the coaching window: read it first,
+            ctx.store.runs_since(ctx.address, ctx.now - coaching.HISTORY)  # so the latest ten come from it too
         history = ctx.store.recent_runs(ctx.address, limit=10)
         opening = " ".join(t for t in (summary(checkin, ctx), conversation.data.get("date_note")) if t)
         replies = advice.build_advice(checkin, current, result, history, care=care, opening=opening)

@@ -11,11 +11,11 @@ from __future__ import annotations
 import copy
 import logging
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Any, Callable
 
 from dialogs.messages import Address, Button, Incoming, Reply, rows
-from dialogs.models import Profile
+from dialogs.models import Profile, RunRecord
 from dialogs.parsing import InputError
 from dialogs.ports import IDLE, STORE_VIEW, Change, Conversation, Effect, StoreView
 
@@ -40,15 +40,44 @@ class ReadOnlyStore:
     """The store as a step sees it: the reads of dialogs.ports.StoreView; anything else raises.
 
     A step that wants something written returns it as an effect in its Outcome.
+    It lives for one turn, so it keeps the widest run window read so far per
+    runner and answers narrower `runs_since` calls, and `recent_runs` calls the
+    window holds enough runs for, from it: the advice, the load notes and the
+    coaching views of a check-in's last turn then read the runs once.
     """
 
     def __init__(self, store: StoreView) -> None:
         self._store = store
+        self._windows: dict[tuple[str, str], tuple[datetime, list[RunRecord]]] = {}
+
+    def runs_since(self, address: Address, since: datetime) -> list[RunRecord]:
+        """The runs logged since `since`, newest first, from the turn's widest window when it covers them."""
+        key = (address.platform, address.user_id)
+        window = self._windows.get(key)
+        if window is None or _aware(window[0]) > _aware(since):
+            window = self._windows[key] = (since, self._store.runs_since(address, since))
+        runs = window[1]
+        if since == window[0]:
+            return list(runs)
+        cut = _aware(since)  # newest first, so the runs since `cut` are a head of the window
+        return runs[: next((i for i, r in enumerate(runs) if _aware(r.logged_at) < cut), len(runs))]
+
+    def recent_runs(self, address: Address, limit: int = 10) -> list[RunRecord]:
+        """The latest `limit` runs, newest first (limit=0: all); from the window when it holds that many."""
+        window = self._windows.get((address.platform, address.user_id))
+        if window is not None and 0 < limit <= len(window[1]):
+            return window[1][:limit]  # the same order as the store's, so the newest `limit` are its head
+        return self._store.recent_runs(address, limit)
 
     def __getattr__(self, name: str) -> Any:
         if name not in STORE_VIEW:
             raise AttributeError(f"a step may only read the store; return an effect instead of calling {name!r}")
         return getattr(self._store, name)
+
+
+def _aware(moment: datetime) -> datetime:
+    """Naive datetimes from the store are UTC."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=timezone.utc)
 
 
 @dataclass

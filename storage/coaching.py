@@ -19,7 +19,7 @@ from sqlmodel import Session, select
 from dialogs.messages import Address
 from dialogs.models import Profile, RunRecord
 from dialogs.ports import CoachEvent, CoachNote, EditRun, RemoveRun
-from storage import rows
+from storage import rows, turns
 from storage.tables import CoachEventRow, PainReport, Run, Runner, TriageRecord
 
 logger = logging.getLogger(__name__)
@@ -157,9 +157,10 @@ class CoachingStore:
     engine: Engine
 
     def coach_events(self, address: Address, since: datetime) -> list[CoachEvent]:
-        with Session(self.engine) as session:
-            runner = rows.runner_of(session, address)
-            return _events(session, runner.id, since) if runner else []  # type: ignore[arg-type]
+        """The runner's coaching events from `since` on, oldest first (in the open turn's transaction)."""
+        with turns.using(self.engine) as session:
+            runner_id = rows.runner_id_of(session, address)
+            return _events(session, runner_id, since) if runner_id is not None else []
 
     def coach_inputs(self, runner_id: int, since: datetime) -> tuple[Profile, list[RunRecord], list[CoachEvent]] | None:
         """The runner's profile, runs logged since `since` and coaching events since then; None if they are gone."""

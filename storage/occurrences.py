@@ -29,6 +29,7 @@ logger = logging.getLogger(__name__)
 
 _REMINDER = Reminder.__table__  # type: ignore[attr-defined]  # the hot paths use Core: plain rows, no ORM objects
 PLAN_COLUMNS = ("slots", "lead_min", "after_min", "daily", "quiet_start", "quiet_end", "paused")
+CLOSE_COLUMNS = tuple(_REMINDER.c[name] for name in ("id", "runner_id", "kind", "weekday", "at", "run_at", "repeat"))
 
 
 def utc(moment: datetime) -> datetime:
@@ -55,6 +56,29 @@ def plan_row(session: Session, runner_id: int) -> ReminderPlan | None:
     return session.exec(select(ReminderPlan).where(ReminderPlan.runner_id == runner_id)).first()
 
 
+_PLAN_TABLE = ReminderPlan.__table__  # type: ignore[attr-defined]
+# Built once: the statements of a logged run's hook, which runs on a check-in's last turn.
+_PLAN = select(*(_PLAN_TABLE.c[name] for name in PLAN_COLUMNS)).where(_PLAN_TABLE.c.runner_id == bindparam("rid"))
+_CANCEL_DIGEST = delete(_REMINDER).where(
+    _REMINDER.c.runner_id == bindparam("rid"), _REMINDER.c.kind == schedule.DIGEST, _REMINDER.c.state == PENDING
+)
+_CHECKED_OFF = select(*CLOSE_COLUMNS).where(
+    _REMINDER.c.runner_id == bindparam("rid"), _REMINDER.c.kind.in_(schedule.CHECKED_OFF_KINDS), _REMINDER.c.state == PENDING
+)
+_SUPERSEDE_FOLLOWUPS = (
+    update(_REMINDER)
+    .where(_REMINDER.c.runner_id == bindparam("rid"), _REMINDER.c.kind == "followup", _REMINDER.c.state == PENDING)
+    .values(state=SKIPPED, note="superseded")
+)
+_UPSERTS: dict[str, Any] = {}  # dialect name -> INSERT ... ON CONFLICT (key) DO NOTHING
+
+
+def plan_of(session: Session, runner_id: int) -> PlanInfo:
+    """The runner's reminder plan settings (defaults when they have no plan row), in one plain read."""
+    row = session.connection().execute(_PLAN, {"rid": runner_id}).first()
+    return plan_info(row)  # type: ignore[arg-type]
+
+
 def row_values(occurrence: Occurrence, now: datetime) -> dict[str, Any]:
     """The column values of a new pending row for an occurrence."""
     return {**asdict(occurrence), "state": PENDING, "attempts": 0, "created_at": now}
@@ -70,11 +94,7 @@ def insert_new(session: Session, rows: list[dict[str, Any]]) -> None:
     if not rows:
         return
     dialect = session.get_bind().dialect.name
-    if dialect == "sqlite":
-        from sqlalchemy.dialects.sqlite import insert as upsert
-    elif dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as upsert  # type: ignore[assignment]
-    else:
+    if dialect not in ("sqlite", "postgresql"):
         for row in rows:
             try:
                 with session.begin_nested():
@@ -84,9 +104,20 @@ def insert_new(session: Session, rows: list[dict[str, Any]]) -> None:
         return
     columns = set(rows[0])
     same = [r for r in rows if set(r) == columns]
-    session.execute(upsert(_REMINDER).on_conflict_do_nothing(index_elements=["key"]), same)
+    session.connection().execute(_upsert(dialect), same)
     if len(same) != len(rows):
         insert_new(session, [r for r in rows if set(r) != columns])
+
+
+def _upsert(dialect: str) -> Any:
+    """INSERT INTO reminder ... ON CONFLICT (key) DO NOTHING, built once per dialect."""
+    if dialect not in _UPSERTS:
+        if dialect == "sqlite":
+            from sqlalchemy.dialects.sqlite import insert as upsert
+        else:
+            from sqlalchemy.dialects.postgresql import insert as upsert  # type: ignore[assignment]
+        _UPSERTS[dialect] = upsert(_REMINDER).on_conflict_do_nothing(index_elements=["key"])
+    return _UPSERTS[dialect]
 
 
 def insert(session: Session, occurrences: Sequence[Occurrence], now: datetime) -> None:
@@ -105,8 +136,6 @@ class OccurrenceRow(Protocol):
     run_at: datetime | None
     repeat: bool
 
-
-CLOSE_COLUMNS = tuple(_REMINDER.c[name] for name in ("id", "runner_id", "kind", "weekday", "at", "run_at", "repeat"))
 
 
 def close(session: Session, rows: Sequence[tuple[OccurrenceRow, str, str | None]], now: datetime) -> None:
@@ -166,7 +195,7 @@ def replan(session: Session, runner_id: int, zone: str, now: datetime) -> None:
             Reminder.repeat.is_(True),  # type: ignore[attr-defined]
         )
     )
-    insert(session, schedule.plan_occurrences(runner_id, plan_info(plan_row(session, runner_id)), zone, now), now)
+    insert(session, schedule.plan_occurrences(runner_id, plan_of(session, runner_id), zone, now), now)
     pending_digest = session.execute(
         select(_REMINDER.c.id).where(
             _REMINDER.c.runner_id == runner_id, _REMINDER.c.kind == schedule.DIGEST, _REMINDER.c.state == PENDING
@@ -179,16 +208,12 @@ def replan(session: Session, runner_id: int, zone: str, now: datetime) -> None:
 def schedule_digest(session: Session, runner_id: int, zone: str, now: datetime) -> None:
     """Replaces the runner's pending weekly digest with the next one (schedule.digest)."""
     cancel_digest(session, runner_id)
-    insert(session, [schedule.digest(runner_id, plan_info(plan_row(session, runner_id)), zone, now)], now)
+    insert(session, [schedule.digest(runner_id, plan_of(session, runner_id), zone, now)], now)
 
 
 def cancel_digest(session: Session, runner_id: int) -> None:
     """Drops the runner's pending weekly digest (they turned it off)."""
-    session.execute(
-        delete(Reminder).where(
-            Reminder.runner_id == runner_id, Reminder.kind == schedule.DIGEST, Reminder.state == PENDING  # type: ignore[arg-type]
-        )
-    )
+    session.connection().execute(_CANCEL_DIGEST, {"rid": runner_id})
 
 
 def on_new_run(
@@ -205,24 +230,16 @@ def on_new_run(
 
     wants_digest: the runner is onboarded and has the digest on.
     """
-    plan = plan_info(plan_row(session, runner_id))
+    connection = session.connection()
+    plan = plan_of(session, runner_id)
     change = schedule.after_new_run(runner_id, zone, plan, wants_digest, logged_at, has_pain, tier, run_at)
     if change.replace_digest:
         cancel_digest(session, runner_id)
-    t = _REMINDER
-    pending = session.execute(
-        select(*CLOSE_COLUMNS).where(
-            t.c.runner_id == runner_id, t.c.kind.in_(schedule.CHECKED_OFF_KINDS), t.c.state == PENDING
-        )
-    ).all()
+    pending = connection.execute(_CHECKED_OFF, {"rid": runner_id}).all()
     done = [(row, SKIPPED, "checked in") for row in pending if schedule.on_day(row.run_at and utc(row.run_at), zone, change.day)]
     close(session, done, logged_at)
     if change.replace_followups:
-        session.execute(
-            update(Reminder)
-            .where(Reminder.runner_id == runner_id, Reminder.kind == "followup", Reminder.state == PENDING)  # type: ignore[arg-type]
-            .values(state=SKIPPED, note="superseded")
-        )
+        connection.execute(_SUPERSEDE_FOLLOWUPS, {"rid": runner_id})
     insert(session, change.new, logged_at)
 
 

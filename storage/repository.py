@@ -10,7 +10,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, bindparam, delete, update
+from sqlalchemy import and_, bindparam, delete, insert, update
 from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Session, SQLModel, select
 
@@ -89,6 +89,10 @@ _SAVE = (
     )
 )
 _SAVE_CHECKED = _SAVE.where(_conv.c.version == bindparam("loaded_version"))
+# A logged run's three rows (a check-in's last turn).
+_INSERT_RUN = insert(Run.__table__)  # type: ignore[attr-defined]
+_INSERT_PAIN = insert(PainReport.__table__)  # type: ignore[attr-defined]
+_INSERT_TRIAGE = insert(TriageRecord.__table__)  # type: ignore[attr-defined]
 
 
 def _profile_of(runner: Runner) -> Profile:
@@ -108,12 +112,7 @@ class SqlStore(ClubStore, ReminderStore, coaching.CoachingStore):
 
     def _runner_id(self, session: Session, address: Address) -> int | None:
         """The runner's id: from the open turn when it loaded one, else one query."""
-        turn = turns.current(address)
-        if turn is not None and turn.loaded.runner_id is not None:
-            return turn.loaded.runner_id
-        return session.exec(
-            select(Runner.id).where(Runner.platform == address.platform, Runner.user_id == address.user_id)
-        ).first()
+        return rows.runner_id_of(session, address)
 
     def _conversation_row(self, session: Session, runner_id: int, chat_id: str) -> ConversationState | None:
         query = select(ConversationState).where(
@@ -296,44 +295,24 @@ class SqlStore(ClubStore, ReminderStore, coaching.CoachingStore):
             raise StaleTurn("the conversation changed since this turn loaded it")
 
     def _add_run(self, session: Session, runner_id: int, effect: NewRun) -> None:
+        """Inserts the run, its pain report and its triage record (plain INSERTs, no ORM objects)."""
         c = effect.checkin
-        run = Run(
-            runner_id=runner_id,
-            logged_at=effect.logged_at,
-            distance_km=c.distance_km,
-            duration_min=c.duration_min,
-            surface=c.surface,
-            effort=c.effort,
-            effort_score=c.effort_score,
-            started_at=_utc(c.started_at),
-            source=c.source,
-        )
-        session.add(run)
-        session.flush()
+        connection = session.connection()
+        run_id = connection.execute(_INSERT_RUN, {
+            "runner_id": runner_id, "logged_at": effect.logged_at, "distance_km": c.distance_km,
+            "duration_min": c.duration_min, "surface": c.surface, "effort": c.effort, "effort_score": c.effort_score,
+            "started_at": _utc(c.started_at), "source": c.source,
+        }).inserted_primary_key[0]  # fmt: skip
         if c.has_pain:
-            session.add(
-                PainReport(
-                    runner_id=runner_id,
-                    run_id=run.id,  # type: ignore[arg-type]
-                    score=c.pain_score,
-                    places=list(c.pain_where),
-                    kinds=list(c.pain_kind),
-                    since_days=c.pain_since_days,
-                    trend=c.pain_trend,
-                    eases_with_warmup=c.eases_with_warmup,
-                    every_run=c.every_run,
-                    signs=list(c.signs),
-                )
-            )
-        session.add(
-            TriageRecord(
-                runner_id=runner_id,
-                run_id=run.id,  # type: ignore[arg-type]
-                tier=effect.result.tier.value,
-                rules=list(effect.result.rules),
-                created_at=effect.logged_at,
-            )
-        )
+            connection.execute(_INSERT_PAIN, {
+                "runner_id": runner_id, "run_id": run_id, "score": c.pain_score, "places": list(c.pain_where),
+                "kinds": list(c.pain_kind), "since_days": c.pain_since_days, "trend": c.pain_trend,
+                "eases_with_warmup": c.eases_with_warmup, "every_run": c.every_run, "signs": list(c.signs),
+            })  # fmt: skip
+        connection.execute(_INSERT_TRIAGE, {
+            "runner_id": runner_id, "run_id": run_id, "tier": effect.result.tier.value,
+            "rules": list(effect.result.rules), "created_at": effect.logged_at,
+        })  # fmt: skip
 
     def _delete_runner(self, session: Session, runner_id: int) -> None:
         """Deletes the runner's rows from every table that has a runner_id, then the runner."""

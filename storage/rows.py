@@ -1,4 +1,4 @@
-"""The two reads every part of the store shares: a runner's row by address, and their runs as plain records."""
+"""The reads every part of the store shares: a runner's row or id by address, and their runs as plain records."""
 
 from __future__ import annotations
 
@@ -8,12 +8,22 @@ from sqlmodel import Session, select
 
 from dialogs.messages import Address
 from dialogs.models import RunRecord
+from storage import turns
 from storage.tables import PainReport, Run, Runner, TriageRecord
 
 
 def runner_of(session: Session, address: Address) -> Runner | None:
     """The runner's row for this platform user, or None."""
     query = select(Runner).where(Runner.platform == address.platform, Runner.user_id == address.user_id)
+    return session.exec(query).first()
+
+
+def runner_id_of(session: Session, address: Address) -> int | None:
+    """The runner's id: from the open turn when it loaded one, else one query."""
+    turn = turns.current(address)
+    if turn is not None and turn.loaded.runner_id is not None:
+        return turn.loaded.runner_id
+    query = select(Runner.id).where(Runner.platform == address.platform, Runner.user_id == address.user_id)
     return session.exec(query).first()
 
 
@@ -39,20 +49,21 @@ def runs_of(session: Session, runner_id: int, limit: int | None, since: datetime
         query = query.limit(limit)
     return [
         RunRecord(
-            run_id=row.id,
-            logged_at=row.logged_at,
-            distance_km=row.distance_km,
-            duration_min=row.duration_min,
-            surface=row.surface,
-            effort=row.effort,
-            pain_score=row.score,
-            pain_where=tuple(row.places) if row.pain_id is not None else (),
-            pain_kind=tuple(row.kinds) if row.pain_id is not None else (),
-            tier=row.tier,
-            signs=tuple(row.signs) if row.pain_id is not None else (),
-            started_at=as_utc(row.started_at),
-        )
-        for row in session.connection().execute(query)
+            run_id=run_id,
+            logged_at=logged_at,
+            distance_km=distance_km,
+            duration_min=duration_min,
+            surface=surface,
+            effort=effort,
+            pain_score=score,
+            pain_where=tuple(places) if pain_id is not None else (),
+            pain_kind=tuple(kinds) if pain_id is not None else (),
+            tier=tier,
+            signs=tuple(signs) if pain_id is not None else (),
+            started_at=as_utc(started_at),
+        )  # positional: the order of _RUNS's columns (a run per row, so attribute lookups add up)
+        for run_id, logged_at, distance_km, duration_min, surface, effort, started_at, pain_id, score, places, kinds, signs, tier
+        in session.connection().execute(query)
     ]
 
 
