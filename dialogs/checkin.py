@@ -251,14 +251,14 @@ def has_emergency(checkin: Checkin) -> bool:
     return bool(set(checkin.signs) & {s.value for s in EMERGENCY_SIGNS})
 
 
-def start(ctx: Context, text: str = "") -> Outcome:
-    """Starts a check-in, filling in whatever the opening text already says."""
+def start(ctx: Context, text: str = "", extraction: parsing.Extraction | None = None) -> Outcome:
+    """Starts a check-in, filling in whatever the opening text already says (`extraction`: already read from it)."""
     conversation = fresh(ctx.conversation)
     conversation.data = {"checkin": Checkin().to_dict(), "skipped": [], "screen": screen.initial_state(text)}
     checkin = Checkin()
     notes: list[str] = []
     if text:
-        extraction = parsing.extract(text, ctx.profile.units)
+        extraction = extraction or parsing.extract(text, ctx.profile.units)
         _merge(checkin, extraction.values)
         notes.extend(extraction.problems)
         try:

@@ -293,7 +293,7 @@ class Engine:
             return Outcome([Reply(text=ACKNOWLEDGEMENT)], fresh(ctx.conversation))
         extraction = parsing.extract(incoming.text, ctx.profile.units)
         if extraction.values or extraction.problems:
-            return checkin.start(ctx, incoming.text)
+            return checkin.start(ctx, incoming.text, extraction)
         hint = (
             "I didn't find a run in that. Tell me about it, for example "
             "\"5 km in 30 min on grass, no pain\", or send /checkin. /help lists everything."

@@ -8,7 +8,6 @@ question.
 
 from __future__ import annotations
 
-import copy
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -114,7 +113,7 @@ class Question:
 
 def fresh(conversation: Conversation) -> Conversation:
     """Returns a copy of the conversation a step may change freely."""
-    return copy.deepcopy(conversation)
+    return conversation.copy()
 
 
 def idle(conversation: Conversation) -> Conversation:

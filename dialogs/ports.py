@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from dialogs.messages import Address
-from dialogs.models import Checkin, Profile, RunRecord, TriageResult
+from dialogs.models import Checkin, Profile, RunRecord, TriageResult, copy_data
 
 IDLE = "idle"
 
@@ -24,6 +24,10 @@ class Conversation:
     state: str = IDLE
     data: dict[str, Any] = field(default_factory=dict)
     question: int = 0  # bumps with every question asked; button payloads carry it
+
+    def copy(self) -> Conversation:
+        """A deep copy (the data is JSON-shaped)."""
+        return Conversation(state=self.state, data=copy_data(self.data), question=self.question)
 
 
 @dataclass

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -153,7 +152,7 @@ class SqlStore(ClubStore, ReminderStore, coaching.CoachingStore):
             chat_id=row["chat_id"],
             conversation_id=row["conversation_id"],
             version=row["version"] or 0,
-            conversation=copy.deepcopy(conversation) if row["conversation_id"] is not None else None,
+            conversation=conversation.copy() if row["conversation_id"] is not None else None,
             profile=profile,
         )
         return Snapshot(profile=profile, conversation=conversation, active=row["active"]), loaded
