@@ -123,7 +123,7 @@ class SqlStore(ClubStore, ReminderStore, coaching.CoachingStore):
     def turn(self, address: Address) -> Iterator[Snapshot]:
         """Holds the runner's lock from load to save; every store call inside shares its transaction."""
         with turns.opened(self._turn_engine, address) as turn:
-            snapshot, turn.loaded = self._load(turn.session.connection(), address)
+            snapshot, turn.loaded = self._load(turn.connection, address)
             yield snapshot
         if turn.forgot:
             checkpoint(self.engine)
@@ -174,6 +174,9 @@ class SqlStore(ClubStore, ReminderStore, coaching.CoachingStore):
         if self._unchanged(address, change, turn.loaded):
             return  # e.g. /help: nothing to write
         turn.wrote = True
+        if self._conversation_only(address, change, turn.loaded):  # most turns: one UPDATE, no ORM session
+            self._write_conversation(turn.connection, turn.loaded, change.conversation, check=True)
+            return
         turn.forgot = self._apply(turn.session, address, change, turn.loaded, check=True)
 
     def _apply_club(self, address: Address, effects: list[Effect]) -> None:
@@ -209,6 +212,13 @@ class SqlStore(ClubStore, ReminderStore, coaching.CoachingStore):
             and self._reachable_here(address, loaded)
         )
 
+    def _conversation_only(self, address: Address, change: Change, loaded: Loaded) -> bool:
+        """Only the conversation row changes (no profile, no effects, the runner row already right)."""
+        return (
+            change.profile is None and not change.effects and loaded.conversation_id is not None
+            and self._reachable_here(address, loaded)
+        )  # fmt: skip
+
     def _apply(self, session: Session, address: Address, change: Change, loaded: Loaded, check: bool) -> bool:
         """Applies the change in `session`; returns True if the runner was forgotten.
 
@@ -218,8 +228,8 @@ class SqlStore(ClubStore, ReminderStore, coaching.CoachingStore):
             if loaded.runner_id is not None:
                 self._delete_runner(session, loaded.runner_id)
             return True
-        if change.profile is None and not change.effects and loaded.conversation_id is not None and self._reachable_here(address, loaded):
-            self._write_conversation(session, loaded, change.conversation, check)
+        if self._conversation_only(address, change, loaded):
+            self._write_conversation(session.connection(), loaded, change.conversation, check)
             return False
         runner: Runner | None = None
         if loaded.runner_id is None or not self._reachable_here(address, loaded) or change.profile is not None:
@@ -249,7 +259,7 @@ class SqlStore(ClubStore, ReminderStore, coaching.CoachingStore):
             elif isinstance(effect, PLAN_EFFECTS):
                 self.apply_plan_effect(address, effect)
         if loaded.conversation_id is not None:
-            self._write_conversation(session, loaded, change.conversation, check)
+            self._write_conversation(session.connection(), loaded, change.conversation, check)
         else:
             session.add(
                 ConversationState(
@@ -280,16 +290,16 @@ class SqlStore(ClubStore, ReminderStore, coaching.CoachingStore):
         elif runner.digest and not old_digest and runner.onboarded:
             occurrences.schedule_digest(session, runner.id, runner.timezone, utcnow())  # type: ignore[arg-type]
 
-    def _write_conversation(self, session: Session, loaded: Loaded, conversation: Conversation, check: bool) -> None:
+    def _write_conversation(self, connection: Connection, loaded: Loaded, conversation: Conversation, check: bool) -> None:
         """One UPDATE of the conversation row; with `check`, only if its version is the one loaded."""
         values = {
             "cid": loaded.conversation_id, "state": conversation.state, "data": dict(conversation.data),
             "question": conversation.question, "updated_at": utcnow(),
         }
         if check:
-            done = session.connection().execute(_SAVE_CHECKED, {**values, "loaded_version": loaded.version})
+            done = connection.execute(_SAVE_CHECKED, {**values, "loaded_version": loaded.version})
         else:
-            done = session.connection().execute(_SAVE, values)
+            done = connection.execute(_SAVE, values)
         if done.rowcount != 1:  # type: ignore[attr-defined]
             raise StaleTurn("the conversation changed since this turn loaded it")
 

@@ -22,7 +22,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 
 from sqlalchemy import text
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Session
 
 from dialogs.messages import Address
@@ -49,11 +49,30 @@ class Loaded:
 
 @dataclass
 class Turn:
+    """An open turn: its connection (in the transaction), and an ORM session on it made when first asked for."""
+
     address: Address
-    session: Session
+    connection: Connection
     loaded: Loaded
     wrote: bool = False
     forgot: bool = False
+    _session: Session | None = None
+
+    @property
+    def session(self) -> Session:
+        """A session joined to the turn's transaction (most turns use only the plain statements on `connection`)."""
+        if self._session is None:
+            self._session = Session(bind=self.connection, join_transaction_mode="rollback_only")
+        return self._session
+
+    def flush(self) -> None:
+        """Sends what ORM objects the session holds, before the transaction commits."""
+        if self._session is not None:
+            self._session.flush()
+
+    def close(self) -> None:
+        if self._session is not None:
+            self._session.close()
 
 
 _CURRENT: ContextVar[Turn | None] = ContextVar("backstride_turn", default=None)
@@ -95,21 +114,24 @@ def opened(engine: Engine, address: Address) -> Iterator[Turn]:
     """Begins the turn's transaction, takes the runner's lock, and ends it: commit if it wrote, else roll back."""
     if _CURRENT.get() is not None:
         raise RuntimeError("a turn is already open in this context")
-    with Session(engine) as session:
-        session.begin()
+    with engine.connect() as connection:
+        transaction = connection.begin()
+        turn = Turn(address=address, connection=connection, loaded=Loaded())
         try:
             if engine.dialect.name == "postgresql":
-                session.execute(_LOCK, {"key": lock_key(address)})
-            turn = Turn(address=address, session=session, loaded=Loaded())
+                connection.execute(_LOCK, {"key": lock_key(address)})
             token = _CURRENT.set(turn)
             try:
                 yield turn
             finally:
                 _CURRENT.reset(token)
             if turn.wrote:
-                session.commit()
+                turn.flush()
+                transaction.commit()
             else:
-                session.rollback()
+                transaction.rollback()
         except BaseException:
-            session.rollback()
+            transaction.rollback()
             raise
+        finally:
+            turn.close()
