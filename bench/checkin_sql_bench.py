@@ -6,9 +6,11 @@
    SQLAlchemy events, BEGIN apart (pysqlite's implicit BEGIN is never seen by
    SQLAlchemy).
 2. The last turn's CPU time (process time) for a runner with 10 past runs and
-   one with 400 (a run every two days, so the 10 all fall in the five weeks
-   the last turn reads and about 18 of the 400 do). Histories alternate
-   A-B-B-A; each round times `--checkins` last turns.
+   one with 400 (a run every two days, so the 10 all fall in the 120-day coaching window
+   the last turn reads and about 60 of the 400 do). Histories alternate
+   A-B-B-A one check-in at a time; each size's timings are split into
+   `--rounds` interleaved rounds of `--checkins`, whose medians give the spread.
+   Every timed check-in adds a run to its runner (the same number to both).
 
     .venv/bin/python bench/checkin_sql_bench.py [--rounds 4] [--checkins 15] [--url URL]
 """
@@ -120,10 +122,12 @@ def main() -> None:
     print(f"/help: {counter.statements} statements, {counter.commits} commits")
 
     histories = {10: runner_with_history(engine, store, "ten", 10), 400: runner_with_history(engine, store, "four_hundred", 400)}
-    timings: dict[int, list[float]] = {10: [], 400: []}
-    for index in range(args.rounds * 2):
+    single: dict[int, list[float]] = {10: [], 400: []}
+    for index in range(args.rounds * args.checkins * 2):  # A-B-B-A one check-in at a time, so drift hits both
         size = (10, 400, 400, 10)[index % 4]
-        timings[size].append(statistics.median(last_turn_ms(engine, histories[size]) for _ in range(args.checkins)))
+        single[size].append(last_turn_ms(engine, histories[size]))
+    timings = {size: [statistics.median(values[r::args.rounds]) for r in range(args.rounds)]
+               for size, values in single.items()}
     for size, values in timings.items():
         print(f"last turn, {size:3} past runs: CPU ms min/median/max {min(values):.2f} / "
               f"{statistics.median(values):.2f} / {max(values):.2f}  (median of {args.checkins} per round, {len(values)} rounds)")

@@ -31,14 +31,20 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Sequence
 
+from sqlalchemy import delete, select
+from sqlmodel import Session
+
 from bench.reminders_bench import NullSender
 from bot.scheduler import Dispatcher
+
 from dialogs import charts, digest, progress
 from dialogs.messages import Address
 from dialogs.models import Checkin, Profile, RunRecord, Tier, TriageResult
 from dialogs.ports import Change, Conversation, NewRun
 from dialogs.reminders import schedule
+from storage import occurrences
 from storage.database import open_database
+from storage.tables import Reminder, Runner
 from storage.repository import SqlStore
 
 SUNDAY = datetime(2026, 11, 29, 8, 0, tzinfo=timezone.utc)
@@ -99,6 +105,12 @@ def populate(store: SqlStore, runners: int) -> None:
                               effort="easy", has_pain=bool(run.pain_score), pain_score=run.pain_score)
             store.save(address, Change(Conversation(), effects=[NewRun(checkin, TriageResult(Tier.KEEP_EASY, ()),
                                                                        run.logged_at)]))
+    # Saving stamped the reminders from today's clock: replace them with just the digests due on SUNDAY evening
+    # (the painful runs' morning follow-ups would otherwise be counted as digests).
+    with Session(store.engine) as session, session.begin():
+        session.execute(delete(Reminder))
+        for (runner_id,) in session.execute(select(Runner.id)):
+            occurrences.schedule_digest(session, runner_id, "Europe/London", SUNDAY)
 
 
 async def dispatch(rounds: int, runners: int) -> None:
