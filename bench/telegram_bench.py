@@ -195,20 +195,11 @@ async def run_echo(api: FakeBotApi, runners: int, per_runner: int, tuned: bool) 
         builder = builder.request(AiohttpRequest()).get_updates_request(AiohttpRequest()).concurrent_updates(True)
     app = builder.build()
     app.add_handler(MessageHandler(filters.TEXT, echo))
-    await app.initialize()
-    assert app.updater is not None
-    await app.updater.start_polling(poll_interval=0.0, timeout=10)
-    await app.start()
 
     async def step(user_id: int, n: int) -> asyncio.Future[float]:
         return await deliver_expecting(api, turns, lambda: api.new_update(message=api.message(user_id, f"hi {n}")))
 
-    try:
-        return await closed_loop(runners, per_runner, step, api)
-    finally:
-        await app.updater.stop()
-        await app.stop()
-        await app.shutdown()
+    return await looped(app, runners, per_runner, step, api)
 
 
 FLOOR_TAPS = 5  # taps per floor check-in: 1 text + 5 taps per 6 updates matches the check-in's calls per update
@@ -249,10 +240,6 @@ async def run_floor(api: FakeBotApi, runners: int, per_runner: int) -> Phase:
     app = builder.concurrent_updates(True).build()
     app.add_handler(MessageHandler(filters.TEXT, question))
     app.add_handler(CallbackQueryHandler(tap))
-    await app.initialize()
-    assert app.updater is not None
-    await app.updater.start_polling(poll_interval=0.0, timeout=10)
-    await app.start()
 
     async def step(user_id: int, n: int) -> asyncio.Future[float]:
         message = api.last_keyboard.get(user_id) or {}
@@ -263,6 +250,18 @@ async def run_floor(api: FakeBotApi, runners: int, per_runner: int) -> Phase:
                  "data": buttons[0]["callback_data"], "message": message}
         return await deliver_expecting(api, turns, lambda: api.new_update(callback_query=query))
 
+    return await looped(app, runners, per_runner, step, api)
+
+
+async def looped(
+    app: Application, runners: int, per_runner: int, step: Callable[[int, int], Awaitable[asyncio.Future[float]]],
+    api: FakeBotApi,
+) -> Phase:
+    """Starts a bare PTB app polling the fake, runs the closed loop against it, and shuts it down."""
+    await app.initialize()
+    assert app.updater is not None
+    await app.updater.start_polling(poll_interval=0.0, timeout=10)
+    await app.start()
     try:
         return await closed_loop(runners, per_runner, step, api)
     finally:
