@@ -26,7 +26,8 @@ from typing import Any
 from dialogs.messages import Button, Reply
 from dialogs.models import RunRecord, Tier
 from dialogs.ports import CoachEvent
-from dialogs.progress import as_utc, run_time
+from dialogs.clock import as_utc
+from dialogs.progress import run_time
 from dialogs.units import format_distance
 
 logger = logging.getLogger(__name__)

@@ -20,6 +20,7 @@ from collections.abc import Mapping, Sequence
 from datetime import date, datetime, time, timedelta, timezone
 
 from dialogs import progress, timezones
+from dialogs.clock import as_utc
 from dialogs.guidance import load
 from dialogs.messages import Reply, Visibility
 from dialogs.models import HARD_SURFACES, LEG_PLACES, PainKind, Profile, RunRecord
@@ -49,7 +50,7 @@ TEXTS = {
 
 
 def _week_bounds(now: datetime, zone: str) -> tuple[date, date]:
-    start = progress.monday(timezones.local(progress.as_utc(now), zone).date())
+    start = progress.monday(timezones.local(as_utc(now), zone).date())
     return start, start + timedelta(days=6)
 
 
@@ -92,7 +93,7 @@ def _utc_bounds(now: datetime, zone: str, weeks_back: int = 0) -> tuple[datetime
 
 def _mornings(events: Sequence[CoachEvent], start: datetime, end: datetime) -> tuple[int, int]:
     """(settled, checked) next-morning answers between start and end."""
-    found = [e for e in events if e.kind == "morning" and start <= progress.as_utc(e.at) < end]
+    found = [e for e in events if e.kind == "morning" and start <= as_utc(e.at) < end]
     return sum(1 for e in found if e.data.get("settled")), len(found)
 
 

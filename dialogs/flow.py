@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any, Callable
 
+from dialogs.clock import as_utc
 from dialogs.messages import Address, Button, Incoming, Reply, rows
 from dialogs.models import Profile, RunRecord
 from dialogs.parsing import InputError
@@ -53,13 +54,13 @@ class ReadOnlyStore:
         """The runs logged since `since`, newest first, from the turn's widest window when it covers them."""
         key = (address.platform, address.user_id)
         window = self._windows.get(key)
-        if window is None or _aware(window[0]) > _aware(since):
+        if window is None or as_utc(window[0]) > as_utc(since):
             window = self._windows[key] = (since, self._store.runs_since(address, since))
         runs = window[1]
         if since == window[0]:
             return list(runs)
-        cut = _aware(since)  # newest first, so the runs since `cut` are a head of the window
-        return runs[: next((i for i, r in enumerate(runs) if _aware(r.logged_at) < cut), len(runs))]
+        cut = as_utc(since)  # newest first, so the runs since `cut` are a head of the window
+        return runs[: next((i for i, r in enumerate(runs) if as_utc(r.logged_at) < cut), len(runs))]
 
     def recent_runs(self, address: Address, limit: int = 10) -> list[RunRecord]:
         """The latest `limit` runs, newest first (limit=0: all); from the window when it holds that many."""
@@ -72,11 +73,6 @@ class ReadOnlyStore:
         if name not in STORE_VIEW:
             raise AttributeError(f"a step may only read the store; return an effect instead of calling {name!r}")
         return getattr(self._store, name)
-
-
-def _aware(moment: datetime) -> datetime:
-    """Naive datetimes from the store are UTC."""
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=timezone.utc)
 
 
 @dataclass

@@ -26,7 +26,7 @@ from dialogs.flow import Context, Outcome, fresh
 from dialogs.messages import Incoming, Reply
 from dialogs.models import Checkin
 from dialogs.ports import IDLE
-from dialogs.progress import as_utc
+from dialogs.clock import as_utc
 from dialogs.runfile_parse import ParsedRun, RunFileError, detect, sniff
 from dialogs.units import format_distance, format_duration
 

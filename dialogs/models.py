@@ -13,7 +13,6 @@ from enum import Enum
 from typing import Any
 
 
-
 def copy_data(value: Any) -> Any:
     """A deep copy of JSON-shaped data (dicts, lists, tuples, plain values): what a turn's state holds.
 
@@ -29,6 +28,7 @@ def copy_data(value: Any) -> Any:
     if isinstance(value, tuple):
         return tuple(copy_data(item) for item in value)
     return copy.deepcopy(value)
+
 
 class Surface(str, Enum):
     ROAD = "road"  # road, concrete, asphalt, pavement

@@ -13,9 +13,10 @@ import statistics
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta
 
 from dialogs import timezones
+from dialogs.clock import as_utc
 from dialogs.flow import Context
 from dialogs.guidance import load
 from dialogs.messages import Reply
@@ -124,11 +125,6 @@ class PainRise:
     last: int
     count: int
     every_run: bool  # every check-in in the window reported pain
-
-
-def as_utc(moment: datetime) -> datetime:
-    """Returns the moment as aware UTC (SQLite hands back naive UTC)."""
-    return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc)
 
 
 def run_time(run: RunRecord) -> datetime:

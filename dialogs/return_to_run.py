@@ -20,7 +20,7 @@ from dialogs.flow import Context, Outcome, fresh
 from dialogs.messages import Button, Incoming, Reply
 from dialogs.models import RunRecord, Tier
 from dialogs.ports import CoachEvent, CoachNote
-from dialogs.progress import as_utc
+from dialogs.clock import as_utc
 
 logger = logging.getLogger(__name__)
 

@@ -137,7 +137,6 @@ class OccurrenceRow(Protocol):
     repeat: bool
 
 
-
 def close(session: Session, rows: Sequence[tuple[OccurrenceRow, str, str | None]], now: datetime) -> None:
     """Marks rows sent or skipped and inserts what follows the recurring ones (plain UPDATEs, no ORM objects)."""
     if not rows:

@@ -204,13 +204,7 @@ class SqlStore(ClubStore, ReminderStore, coaching.CoachingStore):
         return address.chat_kind is not ChatKind.PRIVATE or loaded.chat_id == address.chat_id
 
     def _unchanged(self, address: Address, change: Change, loaded: Loaded) -> bool:
-        return (
-            change.profile is None
-            and not change.effects
-            and loaded.conversation is not None
-            and change.conversation == loaded.conversation
-            and self._reachable_here(address, loaded)
-        )
+        return self._conversation_only(address, change, loaded) and change.conversation == loaded.conversation
 
     def _conversation_only(self, address: Address, change: Change, loaded: Loaded) -> bool:
         """Only the conversation row changes (no profile, no effects, the runner row already right)."""
@@ -228,9 +222,6 @@ class SqlStore(ClubStore, ReminderStore, coaching.CoachingStore):
             if loaded.runner_id is not None:
                 self._delete_runner(session, loaded.runner_id)
             return True
-        if self._conversation_only(address, change, loaded):
-            self._write_conversation(session.connection(), loaded, change.conversation, check)
-            return False
         runner: Runner | None = None
         if loaded.runner_id is None or not self._reachable_here(address, loaded) or change.profile is not None:
             runner = session.get(Runner, loaded.runner_id) if loaded.runner_id is not None else None
