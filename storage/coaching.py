@@ -12,8 +12,8 @@ import logging
 from datetime import datetime, timezone
 from typing import Any, Iterable, Sequence
 
-from sqlalchemy import delete, update
-from sqlalchemy.engine import Engine
+from sqlalchemy import bindparam, delete, update
+from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Session, select
 
 from dialogs.messages import Address
@@ -90,21 +90,33 @@ def _edit(session: Session, runner_id: int, run: Run, field: str, value: Any) ->
     logger.info("run field %s edited by its runner", field)
 
 
-def _events(session: Session, runner_id: int, since: datetime) -> list[CoachEvent]:
-    return _events_of(session, [runner_id], since).get(runner_id, [])
+_event = CoachEventRow.__table__  # type: ignore[attr-defined]
+_EVENTS_OF = (  # built once, like storage.rows' run reads
+    select(_event.c.runner_id, _event.c.kind, _event.c.at, _event.c.data, _event.c.run_id)
+    .where(_event.c.at >= bindparam("since"))
+    .order_by(_event.c.at, _event.c.id)
+)
+_EVENTS = _EVENTS_OF.where(_event.c.runner_id == bindparam("runner_id"))
+_EVENTS_OF = _EVENTS_OF.where(_event.c.runner_id.in_(bindparam("runner_ids", expanding=True)))
+
+
+def _events(reader: Session | Connection, runner_id: int, since: datetime) -> list[CoachEvent]:
+    """One runner's coaching events since `since`, oldest first."""
+    connection = reader.connection() if isinstance(reader, Session) else reader
+    return [_event_of(row) for row in connection.execute(_EVENTS, {"runner_id": runner_id, "since": since})]
 
 
 def _events_of(session: Session, runner_ids: Sequence[int], since: datetime) -> dict[int, list[CoachEvent]]:
     """Each runner's coaching events since `since`, oldest first (one query)."""
-    query = (
-        select(CoachEventRow)
-        .where(CoachEventRow.runner_id.in_(runner_ids), CoachEventRow.at >= since)  # type: ignore[attr-defined,operator]
-        .order_by(CoachEventRow.at, CoachEventRow.id)  # type: ignore[arg-type]
-    )
     found: dict[int, list[CoachEvent]] = {}
-    for r in session.exec(query):
-        found.setdefault(r.runner_id, []).append(CoachEvent(kind=r.kind, at=_utc(r.at), data=dict(r.data or {}), run_id=r.run_id))
+    for row in session.connection().execute(_EVENTS_OF, {"runner_ids": list(runner_ids), "since": since}):
+        found.setdefault(row[0], []).append(_event_of(row))
     return found
+
+
+def _event_of(row: Any) -> CoachEvent:
+    _, kind, at, data, run_id = row
+    return CoachEvent(kind=kind, at=_utc(at), data=dict(data or {}), run_id=run_id)
 
 
 def _runs_of(session: Session, runner_ids: Sequence[int], since: datetime) -> dict[int, list[RunRecord]]:
@@ -158,9 +170,9 @@ class CoachingStore:
 
     def coach_events(self, address: Address, since: datetime) -> list[CoachEvent]:
         """The runner's coaching events from `since` on, oldest first (in the open turn's transaction)."""
-        with turns.using(self.engine) as session:
-            runner_id = rows.runner_id_of(session, address)
-            return _events(session, runner_id, since) if runner_id is not None else []
+        with turns.reading(self.engine) as connection:
+            runner_id = rows.runner_id_of(connection, address)
+            return _events(connection, runner_id, since) if runner_id is not None else []
 
     def coach_inputs(self, runner_id: int, since: datetime) -> tuple[Profile, list[RunRecord], list[CoachEvent]] | None:
         """The runner's profile, runs logged since `since` and coaching events since then; None if they are gone."""

@@ -327,9 +327,9 @@ class SqlStore(ClubStore, ReminderStore, coaching.CoachingStore):
 
     def recent_runs(self, address: Address, limit: int = 10) -> list[RunRecord]:
         """The runner's latest runs, newest first; limit=0 for all of them."""
-        with turns.using(self.engine) as session:
-            runner_id = self._runner_id(session, address)
-            return self._runs(session, runner_id, limit) if runner_id is not None else []
+        with turns.reading(self.engine) as connection:
+            runner_id = rows.runner_id_of(connection, address)
+            return rows.runs_of(connection, runner_id, limit) if runner_id is not None else []
 
     def runs_since(self, address: Address, since: datetime) -> list[RunRecord]:
         """The runs logged since `since`, newest first (one indexed range read).
@@ -338,9 +338,9 @@ class SqlStore(ClubStore, ReminderStore, coaching.CoachingStore):
         start time is after `since` is here too; callers that go by the start
         time (progress.run_time) filter the few logged since but run before.
         """
-        with turns.using(self.engine) as session:
-            runner_id = self._runner_id(session, address)
-            return self._runs(session, runner_id, None, since) if runner_id is not None else []
+        with turns.reading(self.engine) as connection:
+            runner_id = rows.runner_id_of(connection, address)
+            return rows.runs_of(connection, runner_id, None, since) if runner_id is not None else []
 
     def export_rows(self, address: Address) -> list[dict[str, Any]]:
         """Returns one row per run with its pain report and triage, oldest first."""

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
+from sqlalchemy import bindparam
+from sqlalchemy.engine import Connection
 from sqlmodel import Session, select
 
 from dialogs.messages import Address
@@ -18,13 +20,17 @@ def runner_of(session: Session, address: Address) -> Runner | None:
     return session.exec(query).first()
 
 
-def runner_id_of(session: Session, address: Address) -> int | None:
+_runner = Runner.__table__  # type: ignore[attr-defined]
+_RUNNER_ID = select(_runner.c.id).where(_runner.c.platform == bindparam("platform"), _runner.c.user_id == bindparam("user_id"))
+
+
+def runner_id_of(reader: Session | Connection, address: Address) -> int | None:
     """The runner's id: from the open turn when it loaded one, else one query."""
     turn = turns.current(address)
     if turn is not None and turn.loaded.runner_id is not None:
         return turn.loaded.runner_id
-    query = select(Runner.id).where(Runner.platform == address.platform, Runner.user_id == address.user_id)
-    return session.exec(query).first()
+    connection = reader.connection() if isinstance(reader, Session) else reader
+    return connection.execute(_RUNNER_ID, {"platform": address.platform, "user_id": address.user_id}).scalar()
 
 
 _run, _pain, _triage = Run.__table__, PainReport.__table__, TriageRecord.__table__  # type: ignore[attr-defined]
@@ -36,17 +42,26 @@ _RUNS = (
     )
     .select_from(_run.outerjoin(_pain, _pain.c.run_id == _run.c.id).outerjoin(_triage, _triage.c.run_id == _run.c.id))
     .order_by(_run.c.logged_at.desc(), _run.c.id.desc())
+    .where(_run.c.runner_id == bindparam("runner_id"))
 )
+_SINCE = _run.c.logged_at >= bindparam("since")
+# Built once: a statement built per call costs about four times its execution (cache key, coercions).
+_RUNS_BY = {  # (limited, since)
+    (False, False): _RUNS,
+    (True, False): _RUNS.limit(bindparam("limit")),
+    (False, True): _RUNS.where(_SINCE),
+    (True, True): _RUNS.where(_SINCE).limit(bindparam("limit")),
+}
 
 
-
-def runs_of(session: Session, runner_id: int, limit: int | None, since: datetime | None = None) -> list[RunRecord]:
+def runs_of(reader: Session | Connection, runner_id: int, limit: int | None, since: datetime | None = None) -> list[RunRecord]:
     """One runner's runs with their pain report and triage, newest first, as plain rows (no ORM objects)."""
-    query = _RUNS.where(_run.c.runner_id == runner_id)
-    if since is not None:
-        query = query.where(_run.c.logged_at >= since)
+    connection = reader.connection() if isinstance(reader, Session) else reader
+    params: dict[str, object] = {"runner_id": runner_id}
     if limit:
-        query = query.limit(limit)
+        params["limit"] = limit
+    if since is not None:
+        params["since"] = since
     return [
         RunRecord(
             run_id=run_id,
@@ -63,7 +78,7 @@ def runs_of(session: Session, runner_id: int, limit: int | None, since: datetime
             started_at=as_utc(started_at),
         )  # positional: the order of _RUNS's columns (a run per row, so attribute lookups add up)
         for run_id, logged_at, distance_km, duration_min, surface, effort, started_at, pain_id, score, places, kinds, signs, tier
-        in session.connection().execute(query)
+        in connection.execute(_RUNS_BY[bool(limit), since is not None], params)
     ]
 
 

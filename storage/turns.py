@@ -110,6 +110,17 @@ def using(engine: Engine, write: bool = False) -> Iterator[Session]:
 
 
 @contextmanager
+def reading(engine: Engine) -> Iterator[Connection]:
+    """The open turn's connection (no ORM session needed), or a connection of its own outside a turn, for reads."""
+    turn = _CURRENT.get()
+    if turn is not None:
+        yield turn.connection
+        return
+    with engine.connect() as connection:
+        yield connection
+
+
+@contextmanager
 def opened(engine: Engine, address: Address) -> Iterator[Turn]:
     """Begins the turn's transaction, takes the runner's lock, and ends it: commit if it wrote, else roll back."""
     if _CURRENT.get() is not None:
