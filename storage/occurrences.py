@@ -10,7 +10,7 @@ SqlStore.save calls (`replan`, `on_new_run`, `schedule_digest`,
 from __future__ import annotations
 
 import logging
-from dataclasses import asdict
+from dataclasses import fields
 from datetime import datetime, timezone
 from typing import Any, Protocol, Sequence
 
@@ -81,7 +81,8 @@ def plan_of(session: Session, runner_id: int) -> PlanInfo:
 
 def row_values(occurrence: Occurrence, now: datetime) -> dict[str, Any]:
     """The column values of a new pending row for an occurrence."""
-    return {**asdict(occurrence), "state": PENDING, "attempts": 0, "created_at": now}
+    values = {f.name: getattr(occurrence, f.name) for f in fields(occurrence)}  # flat: asdict's deep copy costs more
+    return {**values, "state": PENDING, "attempts": 0, "created_at": now}
 
 
 def plan_occurrences(runner_id: int, plan: PlanInfo, zone: str, after: datetime) -> list[dict[str, Any]]:
