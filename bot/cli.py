@@ -118,12 +118,13 @@ def cmd_run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
-    from bot.app import serve
+    from bot.app import serve, warm_up
     from bot.logs import redact
     from bot.startup import StartupError
     from storage.schema import SchemaError
 
     try:
+        warm_up()  # this process is the server: tune it here, not in serve(), which tests run in theirs
         asyncio.run(serve(settings))
     except (SchemaError, StartupError) as error:
         print(f"Backstride could not start: {redact(str(error))}", file=sys.stderr)

@@ -199,6 +199,16 @@ def vocabulary() -> Vocabulary:
     return Vocabulary(patterns, absent, fuzzy, rules, firsts, prefixes)
 
 
+def preload() -> None:
+    """Compiles every concept's patterns now, not on first use (a server's start-up: about 0.25 s)."""
+    vocab = vocabulary()
+    for name in vocab.patterns.names():
+        vocab.patterns[name]
+    for name in vocab.absent.names():
+        vocab.absent[name]
+    _fuzzy_targets()
+
+
 TEXT_SPEAK = {
     "u": "you", "ur": "your", "r": "are", "n": "and", "cnt": "can't", "cant": "can't", "ma": "my", "bk": "back",
     "v": "very", "ive": "i've", "id": "i'd", "coz": "because", "cos": "because", "cuz": "because", "wiv": "with",
