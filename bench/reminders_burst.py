@@ -33,6 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sqlalchemy import func, insert, select  # noqa: E402
 
+from bot.app import warm_up  # noqa: E402
 from bot.config import Settings  # noqa: E402
 from bot.scheduler import Dispatcher  # noqa: E402
 from bot.telegram.adapter import TelegramAdapter  # noqa: E402
@@ -113,6 +114,7 @@ def busiest_window(times: list[float], window: float = 1.0) -> int:
 
 
 async def burst(url: str, api_url: str) -> dict[str, Any]:
+    warm_up()  # as `backstride run` does before it serves
     database = open_database(url)
     store = SqlStore(database)
     settings = Settings(_env_file=None, telegram_token=TOKEN, telegram_api_url=api_url, database_url=url)
