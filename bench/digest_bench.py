@@ -43,6 +43,7 @@ from dialogs.models import Checkin, Profile, RunRecord, Tier, TriageResult
 from dialogs.ports import Change, Conversation, NewRun
 from dialogs.reminders import schedule
 from storage import occurrences
+from bot.app import warm_up
 from storage.database import open_database
 from storage.tables import Reminder, Runner
 from storage.repository import SqlStore
@@ -150,6 +151,7 @@ def main() -> None:
     parser.add_argument("--runners", type=int, default=600)
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
+    warm_up()  # the dispatcher runs in the `backstride run` process, which warms up before it serves
     compose(args.rounds, args.per_round)
     asyncio.run(dispatch(max(1, args.rounds // 2), args.runners))
 
