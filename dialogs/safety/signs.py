@@ -117,10 +117,11 @@ class Vocabulary:
                 for prefix in prefixes:
                     self._prefix_index.setdefault(prefix, set()).add(name)
         found: set[str] = set()
-        for word in words:
-            found |= self._index.get(word, set())
-            for end in range(1, len(word) + 1):
-                found |= self._prefix_index.get(word[:end], set())
+        for token in words:
+            for word in (token, *token.split("-")) if "-" in token else (token,):  # "numb-groin": numb, groin
+                found |= self._index.get(word, set())
+                for end in range(1, len(word) + 1):
+                    found |= self._prefix_index.get(word[:end], set())
         return found
 
 
@@ -138,13 +139,16 @@ def _firsts(terms: list[str]) -> tuple[frozenset[str], tuple[str, ...]]:
 
 
 def _term(term: str) -> str:
-    """A vocabulary term as a pattern: words normalised like the text, a trailing * as any ending."""
+    """A vocabulary term as a pattern: words normalised like the text, a trailing * as any ending.
+
+    Its words may be joined by spaces or hyphens: "both-legs", "bladder-control".
+    """
     wild = term.endswith("*")
     words = normalise(term.rstrip("*")).split()
     parts = [re.escape(w) for w in words]
     if wild and parts:
         parts[-1] += r"[a-z']*"
-    return r"\s+".join(parts)
+    return r"(?:\s*-\s*|\s+)".join(parts)
 
 
 def _compile(terms: list[str]) -> re.Pattern[str]:

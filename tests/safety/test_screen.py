@@ -159,6 +159,28 @@ async def test_an_answer_to_an_unrelated_question_is_screened(chat: Chat) -> Non
 
 @pytest.mark.parametrize(
     "message",
+    [
+        "ran 5k, numb-groin since this morning",
+        "5k easy, then both-legs went numb",
+        "ran 5k, tingling in my inner-thighs and numbness around my back-passage",
+        "ran 5k and now a loss of bladder-control",
+        "stopped at 3k with crushing chest-pain and sweating",
+    ],
+)
+async def test_hyphenated_warning_signs_are_emergencies(chat: Chat, message: str) -> None:
+    await onboard(chat)
+    await chat.say(message)
+    assert [r.kind for r in chat.replies] == ["emergency"]
+
+
+async def test_hyphenated_denials_stay_denials(chat: Chat) -> None:
+    await onboard(chat)
+    await chat.say(f"{PAIN}, no numb-groin, no bladder-problems")
+    assert chat.replies[0].kind != "emergency"
+
+
+@pytest.mark.parametrize(
+    "message",
     ["no numbness, bladder's fine, legs feel fine", "normal toilet stop mid run, no tingling anywhere", "didn't fall, no chest pain"],
 )
 async def test_negations_do_not_escalate(chat: Chat, message: str) -> None:
