@@ -78,7 +78,7 @@ def runs_of(reader: Session | Connection, runner_id: int, limit: int | None, sin
             started_at=as_utc(started_at),
         )  # positional: the order of _RUNS's columns (a run per row, so attribute lookups add up)
         for run_id, logged_at, distance_km, duration_min, surface, effort, started_at, pain_id, score, places, kinds, signs, tier
-        in connection.execute(_RUNS_BY[bool(limit), since is not None], params)
+        in connection.execute(_RUNS_BY[bool(limit), since is not None], params).all()
     ]
 
 
