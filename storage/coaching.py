@@ -103,7 +103,7 @@ _EVENTS_OF = _EVENTS_OF.where(_event.c.runner_id.in_(bindparam("runner_ids", exp
 def _events(reader: Session | Connection, runner_id: int, since: datetime) -> list[CoachEvent]:
     """One runner's coaching events since `since`, oldest first."""
     connection = reader.connection() if isinstance(reader, Session) else reader
-    return [_event_of(row) for row in connection.execute(_EVENTS, {"runner_id": runner_id, "since": since})]
+    return [_event_of(row) for row in connection.execute(_EVENTS, {"runner_id": runner_id, "since": since}).all()]
 
 
 def _events_of(session: Session, runner_ids: Sequence[int], since: datetime) -> dict[int, list[CoachEvent]]:
