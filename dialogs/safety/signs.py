@@ -290,10 +290,11 @@ def _hits(sentence: str, vocab: Vocabulary) -> dict[str, list[Hit]]:
     for name in vocab.patterns.names():
         if name not in possible:
             continue
-        pattern = vocab.patterns[name]
-        absent = vocab.absent[name] if name in vocab.absent.terms else None
-        absent_spans = [m.span() for m in absent.finditer(sentence)] if absent else []
-        for m in pattern.finditer(sentence):
+        absent_spans: list[tuple[int, int]] | None = None  # read only once the concept matched: most do not
+        for m in vocab.patterns[name].finditer(sentence):
+            if absent_spans is None:
+                absent = vocab.absent[name] if name in vocab.absent.terms else None
+                absent_spans = [a.span() for a in absent.finditer(sentence)] if absent else []
             if any(a <= m.start() < b or m.start() <= a < m.end() for a, b in absent_spans):
                 continue
             if _negated(sentence, m.start(), m.end(), name):
