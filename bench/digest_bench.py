@@ -35,6 +35,7 @@ from sqlalchemy import delete, select
 from sqlmodel import Session
 
 from bench.reminders_bench import NullSender
+from bot.app import warm_up
 from bot.scheduler import Dispatcher
 
 from dialogs import charts, digest, progress
@@ -43,7 +44,6 @@ from dialogs.models import Checkin, Profile, RunRecord, Tier, TriageResult
 from dialogs.ports import Change, Conversation, NewRun
 from dialogs.reminders import schedule
 from storage import occurrences
-from bot.app import warm_up
 from storage.database import open_database
 from storage.tables import Reminder, Runner
 from storage.repository import SqlStore

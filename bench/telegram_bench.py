@@ -53,12 +53,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update  # noqa: E402
 from telegram.ext import Application, CallbackQueryHandler, ContextTypes, MessageHandler, filters  # noqa: E402
 
+from bot.app import warm_up  # noqa: E402
 from bot.config import Settings  # noqa: E402
 from bot.telegram.adapter import TelegramAdapter  # noqa: E402
 from bot.telegram.request import AiohttpRequest  # noqa: E402
 from dialogs.engine import Engine  # noqa: E402
 from dialogs.messages import Address, Incoming  # noqa: E402
-from bot.app import warm_up  # noqa: E402
 from storage.database import open_database  # noqa: E402
 from storage.repository import SqlStore  # noqa: E402
 from tests.telegram.fake_bot_api import TOKEN, FakeBotApi  # noqa: E402

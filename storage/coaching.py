@@ -91,19 +91,19 @@ def _edit(session: Session, runner_id: int, run: Run, field: str, value: Any) ->
 
 
 _event = CoachEventRow.__table__  # type: ignore[attr-defined]
-_EVENTS_OF = (  # built once, like storage.rows' run reads
+_EVENTS_SINCE = (  # built once, like storage.rows' run reads
     select(_event.c.runner_id, _event.c.kind, _event.c.at, _event.c.data, _event.c.run_id)
     .where(_event.c.at >= bindparam("since"))
     .order_by(_event.c.at, _event.c.id)
 )
-_EVENTS = _EVENTS_OF.where(_event.c.runner_id == bindparam("runner_id"))
-_EVENTS_OF = _EVENTS_OF.where(_event.c.runner_id.in_(bindparam("runner_ids", expanding=True)))
+_EVENTS = _EVENTS_SINCE.where(_event.c.runner_id == bindparam("runner_id"))
+_EVENTS_OF = _EVENTS_SINCE.where(_event.c.runner_id.in_(bindparam("runner_ids", expanding=True)))
 
 
 def _events(reader: Session | Connection, runner_id: int, since: datetime) -> list[CoachEvent]:
     """One runner's coaching events since `since`, oldest first."""
-    connection = reader.connection() if isinstance(reader, Session) else reader
-    return [_event_of(row) for row in connection.execute(_EVENTS, {"runner_id": runner_id, "since": since}).all()]
+    found = rows.connection_of(reader).execute(_EVENTS, {"runner_id": runner_id, "since": since}).all()
+    return [_event_of(row) for row in found]
 
 
 def _events_of(session: Session, runner_ids: Sequence[int], since: datetime) -> dict[int, list[CoachEvent]]:

@@ -20,8 +20,15 @@ def runner_of(session: Session, address: Address) -> Runner | None:
     return session.exec(query).first()
 
 
+def connection_of(reader: Session | Connection) -> Connection:
+    """The plain connection to run Core statements on: a session's, or the connection itself."""
+    return reader.connection() if isinstance(reader, Session) else reader
+
+
 _runner = Runner.__table__  # type: ignore[attr-defined]
-_RUNNER_ID = select(_runner.c.id).where(_runner.c.platform == bindparam("platform"), _runner.c.user_id == bindparam("user_id"))
+_RUNNER_ID = select(_runner.c.id).where(
+    _runner.c.platform == bindparam("platform"), _runner.c.user_id == bindparam("user_id")
+)
 
 
 def runner_id_of(reader: Session | Connection, address: Address) -> int | None:
@@ -29,8 +36,8 @@ def runner_id_of(reader: Session | Connection, address: Address) -> int | None:
     turn = turns.current(address)
     if turn is not None and turn.loaded.runner_id is not None:
         return turn.loaded.runner_id
-    connection = reader.connection() if isinstance(reader, Session) else reader
-    return connection.execute(_RUNNER_ID, {"platform": address.platform, "user_id": address.user_id}).scalar()
+    keys = {"platform": address.platform, "user_id": address.user_id}
+    return connection_of(reader).execute(_RUNNER_ID, keys).scalar()
 
 
 _run, _pain, _triage = Run.__table__, PainReport.__table__, TriageRecord.__table__  # type: ignore[attr-defined]
@@ -54,9 +61,10 @@ _RUNS_BY = {  # (limited, since)
 }
 
 
-def runs_of(reader: Session | Connection, runner_id: int, limit: int | None, since: datetime | None = None) -> list[RunRecord]:
+def runs_of(
+    reader: Session | Connection, runner_id: int, limit: int | None, since: datetime | None = None
+) -> list[RunRecord]:
     """One runner's runs with their pain report and triage, newest first, as plain rows (no ORM objects)."""
-    connection = reader.connection() if isinstance(reader, Session) else reader
     params: dict[str, object] = {"runner_id": runner_id}
     if limit:
         params["limit"] = limit
@@ -78,7 +86,7 @@ def runs_of(reader: Session | Connection, runner_id: int, limit: int | None, sin
             started_at=as_utc(started_at),
         )  # positional: the order of _RUNS's columns (a run per row, so attribute lookups add up)
         for run_id, logged_at, distance_km, duration_min, surface, effort, started_at, pain_id, score, places, kinds, signs, tier
-        in connection.execute(_RUNS_BY[bool(limit), since is not None], params).all()
+        in connection_of(reader).execute(_RUNS_BY[bool(limit), since is not None], params).all()
     ]
 
 
